@@ -1,0 +1,28 @@
+/**
+ * @splitmask/core — the backend-agnostic foundation every splitmask package builds on.
+ *
+ * Importing this module registers tfjs-core's gradient functions and chained ops (the Node build of
+ * tfjs-core registers neither); it never selects a backend: apps, the CLI and tests call `initBackend`.
+ */
+import './register';
+
+export { check, InvalidArgumentError, ShapeError, SplitmaskError } from './errors';
+export { gelu, geluTanh } from './ops/gelu';
+export type { LayerNormParams } from './ops/layer-norm';
+export { LAYER_NORM_EPS, layerNorm } from './ops/layer-norm';
+export { linear, linearNaive } from './ops/linear';
+export { crossEntropyPerRow, logSoftmax } from './ops/log-softmax';
+export type { ParamTree, ParamTreeNode, VariableTree } from './params/tree';
+export {
+  assignParams,
+  cloneParams,
+  countParams,
+  disposeParams,
+  flattenParams,
+  mapParams,
+  toVariables,
+  unflattenParams,
+  varList,
+} from './params/tree';
+export type { Rng, RngState } from './rng/splittable';
+export { createRng } from './rng/splittable';

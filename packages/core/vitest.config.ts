@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    setupFiles: ['./src/register.ts'],
+    // Core's tests run on its sources, which import tfjs-core's ESM gradient registry; let vite
+    // transform those ESM files instead of handing them to Node's CJS loader.
+    server: {
+      deps: {
+        inline: [/@tensorflow\/tfjs-core\/dist\/(register_all_gradients|gradients\/|public\/chained_ops\/)/],
+      },
+    },
+  },
+});
