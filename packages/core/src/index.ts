@@ -7,6 +7,15 @@
 import './register';
 
 export { check, InvalidArgumentError, ShapeError, SplitmaskError } from './errors';
+export { scaledDotAttention } from './ops/attention';
+export type { BatchedMatMulStrategy } from './ops/batched-matmul';
+export {
+  BATCHED_MATMUL_STRATEGY,
+  batchedMatMul,
+  batchedMatMulNaive,
+  batchedMatMulStrategy,
+  batchedMatMulWith,
+} from './ops/batched-matmul';
 export { gelu, geluTanh } from './ops/gelu';
 export type { LayerNormParams } from './ops/layer-norm';
 export { LAYER_NORM_EPS, layerNorm } from './ops/layer-norm';

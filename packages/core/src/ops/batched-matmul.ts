@@ -1,0 +1,151 @@
+/**
+ * Batched matmul for attention (q·kᵀ and attn·v), on the fastest measured formulation per backend.
+ *
+ * tfjs-backend-wasm's BatchMatMul only reaches XNNPACK for batch 1 without transpose flags; every
+ * batched call runs a scalar loop at ~2 GFLOP/s (BACKENDS.md). Measured on the 2-vCPU EPYC, wasm,
+ * single thread, forward only (ms per call, B·H batches of [M, K]·[K, N]):
+ *
+ * | shape (Bn, M, K, N) | tf.matMul | flag B / flag A | split + 2-D matMuls | broadcast-mul-sum | block-diagonal 2-D | depthwise conv |
+ * |---|---|---|---|---|---|---|
+ * | 48, 196, 64, 196 (ViT-S QKᵀ) | 115–156 | 145 / 128 | 93 | 217 | 533 | **24** |
+ * | 256, 64, 32, 64 (tiny QKᵀ)   | 33–35   | 35 / 36   | 361 | 49 | — | **12** |
+ * | 48, 196, 196, 64 (ViT-S AV)  | 113–128 | 121 / 122 | 78 | 278 | 830 | **24** |
+ *
+ * The winner on wasm rewrites the batched product as one depthwise 2-D convolution, which the wasm
+ * backend runs through XNNPACK: input [1, M, K, Bn] (rows of a, K as the conv's width, batches as
+ * channels), filter [1, K, Bn, N] (channel multiplier N), 'valid' padding → [1, M, 1, Bn·N]
+ * = out[m, b·N + n] = Σ_k a[b, m, k]·b[b, k, n]. The two transposes around it are memory passes and
+ * cost far less than the matmul they replace: 4–5× overall (~10 GFLOP/s vs ~2). On the cpu backend the
+ * same trick is 2.5× slower than tf.matMul (0.35 vs 0.85 GFLOP/s), so cpu keeps tf.matMul; webgl,
+ * webgpu and tensorflow (native kernels with real batched matmuls) keep tf.matMul too.
+ *
+ * The gradient is custom and flag-free: dA = dY·Bᵀ and dB = Aᵀ·dY with the transposes materialised,
+ * each computed by the same strategy (tfjs's own BatchMatMul gradient uses transpose flags).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, ShapeError } from '../errors';
+
+/** Name of a batched-matmul formulation. */
+export type BatchedMatMulStrategy = 'matmul' | 'depthwise';
+
+type Bmm = (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+
+/** a: [Bn, M, K], b: [Bn, K, N] → [Bn, M, N] through one depthwise convolution (XNNPACK on wasm). */
+function bmmDepthwise(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  const [bn, m, k] = a.shape;
+  const n = b.shape[2];
+  const x = tf.reshape(tf.transpose(a, [1, 2, 0]), [1, m, k, bn]) as tf.Tensor4D; // [1, M, K, Bn]
+  const f = tf.reshape(tf.transpose(b, [1, 0, 2]), [1, k, bn, n]) as tf.Tensor4D; // [1, K, Bn, N]
+  const y = tf.depthwiseConv2d(x, f, 1, 'valid'); // [1, M, 1, Bn·N]
+  return tf.transpose(tf.reshape(y, [m, bn, n]), [1, 0, 2]); // [Bn, M, N]
+}
+
+/** a: [Bn, M, K], b: [Bn, K, N] → [Bn, M, N] with tfjs's BatchMatMul kernel (no transpose flags). */
+function bmmMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  return tf.matMul(a, b);
+}
+
+const STRATEGY_FNS: Readonly<Record<BatchedMatMulStrategy, Bmm>> = Object.freeze({
+  matmul: bmmMatMul,
+  depthwise: bmmDepthwise,
+});
+
+/** Fastest measured formulation per tfjs backend name; any backend not listed uses 'matmul'. */
+export const BATCHED_MATMUL_STRATEGY: Readonly<Record<string, BatchedMatMulStrategy>> = Object.freeze({
+  wasm: 'depthwise',
+  cpu: 'matmul',
+  webgl: 'matmul',
+  webgpu: 'matmul',
+  tensorflow: 'matmul',
+});
+
+/** Strategy batchedMatMul uses on `backend` (default: the active tfjs backend). */
+export function batchedMatMulStrategy(backend: string = tf.getBackend()): BatchedMatMulStrategy {
+  return BATCHED_MATMUL_STRATEGY[backend] ?? 'matmul';
+}
+
+function swapLast(x: tf.Tensor3D): tf.Tensor3D {
+  return tf.transpose(x, [0, 2, 1]);
+}
+
+function makeBmm(bmm: Bmm): Bmm {
+  // customGrad's typing joins the save function into the variadic inputs; the cast states the arity.
+  return tf.customGrad(((a: tf.Tensor3D, b: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    save([a, b]);
+    return {
+      value: bmm(a, b),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [as, bs] = saved as [tf.Tensor3D, tf.Tensor3D];
+        const g = dy as tf.Tensor3D;
+        return [bmm(g, swapLast(bs)), bmm(swapLast(as), g)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Bmm;
+}
+
+const GRAD_FNS: Readonly<Record<BatchedMatMulStrategy, Bmm>> = Object.freeze({
+  matmul: makeBmm(STRATEGY_FNS.matmul),
+  depthwise: makeBmm(STRATEGY_FNS.depthwise),
+});
+
+function checkShapes(a: tf.Tensor, b: tf.Tensor, name: string): void {
+  const ok =
+    a.rank >= 2 &&
+    a.rank === b.rank &&
+    a.shape[a.rank - 1] === b.shape[b.rank - 2] &&
+    a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
+  if (!ok) {
+    throw new ShapeError(
+      `${name}: expected a [..., M, K] and b [..., K, N] with equal batch dims, got a [${a.shape}] and b [${b.shape}]`,
+    );
+  }
+}
+
+/**
+ * Batched product with an explicit strategy (for benchmarks and parity tests); prefer `batchedMatMul`.
+ * a: [..., M, K], b: [..., K, N] → [..., M, N]
+ * @example const s = batchedMatMulWith('depthwise', q, kT);
+ */
+export function batchedMatMulWith<T extends tf.Tensor>(
+  strategy: BatchedMatMulStrategy,
+  a: T,
+  b: tf.Tensor,
+): T {
+  if (!GRAD_FNS[strategy]) {
+    throw new InvalidArgumentError(
+      `batchedMatMulWith: unknown strategy '${strategy}' (expected one of ${Object.keys(GRAD_FNS).join(', ')})`,
+    );
+  }
+  checkShapes(a, b, 'batchedMatMul');
+  return tf.tidy(() => {
+    const lead = a.shape.slice(0, -2);
+    const [m, k] = a.shape.slice(-2);
+    const n = b.shape[b.rank - 1];
+    const bn = lead.reduce((p, d) => p * d, 1);
+    const a3 = tf.reshape(a, [bn, m, k]) as tf.Tensor3D;
+    const b3 = tf.reshape(b, [bn, k, n]) as tf.Tensor3D;
+    // One batch is a plain 2-D product: tf.matMul is on every backend's fast path (XNNPACK on wasm).
+    const fn = GRAD_FNS[bn === 1 ? 'matmul' : strategy];
+    return tf.reshape(fn(a3, b3), [...lead, m, n]) as T;
+  });
+}
+
+/**
+ * Batched matmul with equal batch dims, on the fastest measured formulation for the active backend
+ * (`batchedMatMulStrategy()`), with a transpose-flag-free custom gradient.
+ * a: [..., M, K], b: [..., K, N] → [..., M, N]
+ * @example const attn = batchedMatMul(q, kT); // [B, H, N, Dh]·[B, H, Dh, N] → [B, H, N, N]
+ */
+export function batchedMatMul<T extends tf.Tensor>(a: T, b: tf.Tensor): T {
+  return batchedMatMulWith(batchedMatMulStrategy(), a, b);
+}
+
+/**
+ * Naive formulation kept for benchmarks: tf.matMul on the batched tensors with tfjs's own gradient.
+ * a: [..., M, K], b: [..., K, N] → [..., M, N]
+ * @example const y = batchedMatMulNaive(a, b);
+ */
+export function batchedMatMulNaive<T extends tf.Tensor>(a: T, b: tf.Tensor): T {
+  checkShapes(a, b, 'batchedMatMulNaive');
+  return tf.tidy(() => tf.matMul(a as tf.Tensor, b) as T);
+}
