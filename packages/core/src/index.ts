@@ -33,5 +33,7 @@ export {
   unflattenParams,
   varList,
 } from './params/tree';
+export type { PyRandom, PyRandomState } from './rng/mt19937';
+export { createPyRandom } from './rng/mt19937';
 export type { Rng, RngState } from './rng/splittable';
 export { createRng } from './rng/splittable';
