@@ -6,6 +6,12 @@
  */
 import './register';
 
+export type { BackendChoice, ConcreteBackend, Runtime } from './backend/choices';
+export { AUTO_ORDER, BACKEND_CHOICES, installCommand, isBackendChoice } from './backend/choices';
+export { BackendUnavailableError } from './backend/errors';
+export type { BackendInfo } from './backend/init-backend';
+export { backendInfo, detectRuntime, initBackend } from './backend/init-backend';
+export type { InitBackendOptions } from './backend/setup';
 export { check, InvalidArgumentError, ShapeError, SplitmaskError } from './errors';
 export { scaledDotAttention } from './ops/attention';
 export type { BatchedMatMulStrategy } from './ops/batched-matmul';
