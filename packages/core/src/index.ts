@@ -13,6 +13,35 @@ export type { BackendInfo } from './backend/init-backend';
 export { backendInfo, detectRuntime, initBackend } from './backend/init-backend';
 export type { InitBackendOptions } from './backend/setup';
 export { check, InvalidArgumentError, ShapeError, SplitmaskError } from './errors';
+export type {
+  SafetensorsData,
+  SafetensorsDtype,
+  SafetensorsEntry,
+  SafetensorsExpectation,
+  SafetensorsHeader,
+  SafetensorsReadOptions,
+  SafetensorsTensor,
+  SafetensorsTensorInfo,
+} from './io/safetensors';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  parseSafetensorsHeader,
+  SAFETENSORS_DTYPES,
+  SAFETENSORS_MAX_HEADER_BYTES,
+} from './io/safetensors';
+export type { SafetensorsErrorCode } from './io/safetensors-error';
+export { SafetensorsError } from './io/safetensors-error';
+export type { SafetensorsReader } from './io/safetensors-node';
+export {
+  loadSafetensors,
+  openSafetensors,
+  readSafetensorsHeader,
+  saveSafetensors,
+  writeFileAtomic,
+} from './io/safetensors-node';
+export type { FromTfOptions } from './io/safetensors-tf';
+export { fromTfTensors, toTfTensors } from './io/safetensors-tf';
 export { scaledDotAttention } from './ops/attention';
 export type { BatchedMatMulStrategy } from './ops/batched-matmul';
 export {

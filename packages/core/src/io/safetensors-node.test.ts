@@ -1,0 +1,105 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { encodeSafetensors } from './safetensors';
+import { SafetensorsError } from './safetensors-error';
+import {
+  loadSafetensors,
+  openSafetensors,
+  readSafetensorsHeader,
+  saveSafetensors,
+  writeFileAtomic,
+} from './safetensors-node';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'splitmask-st-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const entries = {
+  'blocks.0.mlp.fc1.weight': { shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i / 3) },
+  'blocks.0.mlp.fc1.bias': { dtype: 'BF16' as const, shape: [4], data: [1, 2, 3, 4] },
+  steps: { dtype: 'I64' as const, shape: [2], data: [7, -7] },
+};
+
+describe('safetensors files', () => {
+  test('save writes exactly encodeSafetensors bytes, atomically, and load reads them back', async () => {
+    const path = join(dir, 'a.safetensors');
+    await saveSafetensors(path, entries, { epoch: '3' });
+    expect(
+      Buffer.from(await readFile(path)).equals(Buffer.from(encodeSafetensors(entries, { epoch: '3' }))),
+    ).toBe(true);
+    expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    const { tensors, metadata } = await loadSafetensors(path);
+    expect(metadata).toEqual({ epoch: '3' });
+    expect(Array.from(tensors['blocks.0.mlp.fc1.weight'].data)).toEqual(
+      Array.from(entries['blocks.0.mlp.fc1.weight'].data),
+    );
+    expect(Array.from(tensors.steps.data)).toEqual([7, -7]);
+  });
+
+  test('streaming: header only, then one tensor at a time', async () => {
+    const path = join(dir, 'b.safetensors');
+    await saveSafetensors(path, entries);
+    const header = await readSafetensorsHeader(path);
+    expect(Object.keys(header.tensors).sort()).toEqual(Object.keys(entries).sort());
+    expect(header.tensors['blocks.0.mlp.fc1.bias']).toEqual({
+      dtype: 'BF16',
+      shape: [4],
+      dataOffsets: [64, 72],
+    });
+    const r = await openSafetensors(path);
+    try {
+      expect(r.names.length).toBe(3);
+      const bias = await r.read('blocks.0.mlp.fc1.bias', { shape: [4], dtype: 'BF16' });
+      expect(Array.from(bias.data)).toEqual([1, 2, 3, 4]);
+      await expect(r.read('blocks.0.mlp.fc1.bias', { shape: [5] })).rejects.toThrow(
+        /shape \[4\], expected \[5\]/,
+      );
+      await expect(r.read('nope')).rejects.toMatchObject({
+        code: 'SAFETENSORS_MISMATCH',
+        tensor: 'nope',
+        file: path,
+      });
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('errors name the file: truncated, expectation mismatch, bad header length', async () => {
+    const good = encodeSafetensors(entries);
+    const cut = join(dir, 'cut.safetensors');
+    await writeFile(cut, good.subarray(0, good.length - 3));
+    await expect(loadSafetensors(cut)).rejects.toMatchObject({ code: 'SAFETENSORS_TRUNCATED', file: cut });
+    await expect(openSafetensors(cut)).rejects.toThrow(SafetensorsError);
+    const tiny = join(dir, 'tiny.safetensors');
+    await writeFile(tiny, new Uint8Array(3));
+    await expect(readSafetensorsHeader(tiny)).rejects.toThrow(new RegExp(`${tiny}.*3 bytes`));
+    const ok = join(dir, 'ok.safetensors');
+    await writeFile(ok, good);
+    await expect(loadSafetensors(ok, { expect: { steps: { dtype: 'I32' } } })).rejects.toThrow(
+      new RegExp(`${ok}: tensor 'steps': has dtype I64, expected I32`),
+    );
+  });
+
+  test('writeFileAtomic replaces the old file and leaves no temp file when the write fails', async () => {
+    const path = join(dir, 'c.bin');
+    await writeFileAtomic(path, Uint8Array.of(1, 2));
+    await writeFileAtomic(path, [Uint8Array.of(3), Uint8Array.of(4, 5)]);
+    expect(Array.from(await readFile(path))).toEqual([3, 4, 5]);
+    function* failing() {
+      yield Uint8Array.of(9);
+      throw new Error('boom');
+    }
+    await expect(writeFileAtomic(path, failing())).rejects.toThrow('boom');
+    expect(Array.from(await readFile(path))).toEqual([3, 4, 5]);
+    expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    await expect(writeFileAtomic(join(dir, 'no', 'such', 'dir.bin'), Uint8Array.of(1))).rejects.toThrow(
+      /ENOENT/,
+    );
+  });
+});
