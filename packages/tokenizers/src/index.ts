@@ -1,1 +1,32 @@
-export {};
+/**
+ * @splitmask/tokenizers — the visual tokenizers of SplitMask's Table 2: random projection, random
+ * patches, k-means and the DALL-E dVAE encoder, behind one `Tokenizer` interface.
+ */
+export { nearestCodeword, nearestCodewordWithScore } from './codebook';
+export { createCodebookTokenizer } from './codebook-tokenizer';
+export type { RowStore } from './internal/row-store';
+export { createRowStore } from './internal/row-store';
+export type { KMeansPlusPlusOptions, KMeansProgress, KMeansResult, SphericalKMeansOptions } from './kmeans';
+export { kmeansPlusPlus, sphericalKMeans } from './kmeans';
+export type { KMeansFitProgress, KMeansTokenizerOptions } from './kmeans-tokenizer';
+export { fitKMeansTokenizer } from './kmeans-tokenizer';
+export { defaultNormalization, resolveNormalization } from './normalization';
+export type { ImageShape } from './patches';
+export { extractPatches, extractPatchesHost } from './patches';
+export type { RandomPatchesOptions } from './random-patches';
+export { fitRandomPatchesTokenizer } from './random-patches';
+export type { RandomProjectionOptions } from './random-projection';
+export { createRandomProjectionTokenizer, randomProjectionVectors } from './random-projection';
+export type { ImageBatch, ImageBatchSource, PatchSample, SamplePatchesOptions } from './sampling';
+export { samplePatches } from './sampling';
+export type {
+  CodebookTokenizerConfig,
+  DalleEncoderConfig,
+  DalleTokenizerConfig,
+  KMeansFitInfo,
+  PatchNormalization,
+  TokenizeOptions,
+  Tokenizer,
+  TokenizerConfig,
+  TokenizerKind,
+} from './types';
