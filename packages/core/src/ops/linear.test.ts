@@ -1,6 +1,7 @@
 import { describeEachBackend, expectClose, expectNoLeak } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
+import { opsCase } from '../../test/ops-fixture';
 import { linear, linearNaive } from './linear';
 
 describeEachBackend('linear', () => {
@@ -19,6 +20,21 @@ describeEachBackend('linear', () => {
     expectNoLeak(() => linear(x, w, b), 'linear');
     expectNoLeak(() => tf.grads(f)([x, w, b]), 'linear grads');
   });
+  test('matches torch x·W + b (W [in, out]): value, dx, dweight, dbias', () => {
+    const c = opsCase('linear');
+    const { x, weight, bias } = c.inputs;
+    const tol = { rtol: 1e-4, atol: 1e-4 };
+    expectClose(linear(x, weight, bias), c.out, tol);
+    const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(linear(xx, ww, bb), c.cot));
+    const g = tf.grads(f)([x, weight, bias]);
+    ['x', 'weight', 'bias'].forEach((k, i) => {
+      expectClose(g[i], c.grads[k], { ...tol, label: `d${k}` });
+    });
+    const wT = tf.transpose(weight) as tf.Tensor2D;
+    expectClose(linearNaive(x, wT, bias), c.out, { ...tol, label: 'linearNaive' });
+    expectNoLeak(() => linearNaive(x, wT, bias), 'linearNaive');
+  });
+
   test('names the shapes on mismatch', () => {
     expect(() => linear(tf.zeros([2, 3]), tf.zeros([4, 2]))).toThrow(
       /expected weight \[3, out\], got \[4,2\]/,

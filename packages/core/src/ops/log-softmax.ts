@@ -21,7 +21,10 @@ export function logSoftmax<T extends tf.Tensor>(logits: T): T {
 export function crossEntropyPerRow(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
     const logp = logSoftmax(logits);
-    const onehot = tf.oneHot(tf.cast(targets, 'int32'), logits.shape[1]);
+    // Cast explicitly: tfjs-backend-wasm 4.22's OneHot ignores dtype 'float32' (writes int32 bits, so
+    // 1 reads as 1.4e-45), and mul's implicit cast of an int32 operand breaks gradients under vitest's
+    // dual ESM/CJS tfjs-core (Cast_grad gets a null dy).
+    const onehot = tf.cast(tf.oneHot(tf.cast(targets, 'int32'), logits.shape[1]), 'float32');
     return tf.neg(tf.sum(tf.mul(logp, onehot), 1)) as tf.Tensor1D;
   });
 }
