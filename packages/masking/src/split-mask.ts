@@ -1,0 +1,125 @@
+/**
+ * SplitMask's split (paper §4.1–4.2, §5.5; shared/paper.md §1.2 and Decisions 1): the patches of each
+ * image are divided into two disjoint subsets A and B, each encoded by its own branch.
+ *
+ * - `'block'` (default): BEiT block mask at 50% of the grid with blocks of 16..75 patches at 14×14
+ *   (scaled by L/196 on other grids), aspect ratio log-uniform in [0.3, 1/0.3]; topped up with random
+ *   patches so |A| = L/2 exactly; B = complement. For odd L, |A| = |B| = ⌊L/2⌋ and one random patch
+ *   belongs to neither branch (both predict it) so the two encoder sequences keep one fixed length.
+ * - `'random'`: the small-dataset variant ("uniform masking of 75%", §8 row 2): each branch sees a
+ *   disjoint uniformly random `visibleFraction` (default 0.25) of the patches and predicts the rest.
+ */
+import { InvalidArgumentError } from '@splitmask/core/rng';
+import { createBlockMasker } from './block-mask';
+import { indicesToMask, maskToIndices } from './indices';
+import { pyRound, toSampler } from './internal/sampler';
+import { checkGrid } from './internal/validate';
+import { topUpInPlace } from './top-up';
+import type { Grid, MaskRng, SplitMaskOptions, SplitPair } from './types';
+
+/**
+ * Block-size bounds scaled from the paper's 16 and 75 at L = 196 (14×14): ties-to-even rounding of
+ * 16·L/196 and 75·L/196, at least 1 and max ≥ min.
+ * @example scaledBlockLimits(64) // { minNumPatches: 5, maxNumPatches: 24 } for an 8×8 grid
+ */
+export function scaledBlockLimits(numPatches: number): { minNumPatches: number; maxNumPatches: number } {
+  const minNumPatches = Math.max(1, pyRound((16 * numPatches) / 196));
+  const maxNumPatches = Math.max(minNumPatches, pyRound((75 * numPatches) / 196));
+  return { minNumPatches, maxNumPatches };
+}
+
+/** Number of visible patches per branch in `'random'` mode: ⌊visibleFraction·L⌋ (with an fp guard). */
+export function randomSplitVisible(numPatches: number, visibleFraction: number): number {
+  return Math.floor(visibleFraction * numPatches + 1e-9);
+}
+
+function createBlockSplitter(grid: Grid, numPatches: number, options: SplitMaskOptions) {
+  const limits = scaledBlockLimits(numPatches);
+  const half = Math.floor(numPatches / 2);
+  const sample = createBlockMasker({
+    height: grid.height,
+    width: grid.width,
+    numMasking: half,
+    minNumPatches: options.minNumPatches ?? limits.minNumPatches,
+    maxNumPatches: options.maxNumPatches ?? limits.maxNumPatches,
+    minAspect: options.minAspect ?? 0.3,
+    maxAspect: options.maxAspect,
+  });
+  return (rng: MaskRng): SplitPair => {
+    const block = sample(rng); // 1 = in A
+    const s = toSampler(rng);
+    let count = 0;
+    for (let i = 0; i < numPatches; i++) count += block[i];
+    topUpInPlace(block, half - count, s);
+    const maskA = new Uint8Array(numPatches);
+    for (let i = 0; i < numPatches; i++) maskA[i] = 1 - block[i];
+    if (numPatches % 2 === 1) topUpInPlace(block, 1, s); // odd L: one patch in neither branch
+    return { a: maskToIndices(maskA), b: maskToIndices(block) };
+  };
+}
+
+function createRandomSplitter(numPatches: number, visibleFraction: number) {
+  if (!(Number.isFinite(visibleFraction) && visibleFraction > 0 && visibleFraction <= 0.5)) {
+    throw new InvalidArgumentError(`splitMask: visibleFraction must be in (0, 0.5], got ${visibleFraction}`);
+  }
+  const k = randomSplitVisible(numPatches, visibleFraction);
+  if (k < 1) {
+    throw new InvalidArgumentError(
+      `splitMask: visibleFraction=${visibleFraction} of L=${numPatches} leaves no visible patch per branch`,
+    );
+  }
+  return (rng: MaskRng): SplitPair => {
+    const s = toSampler(rng);
+    const perm = new Int32Array(numPatches);
+    for (let i = 0; i < numPatches; i++) perm[i] = i;
+    for (let i = 0; i < 2 * k; i++) {
+      const j = i + s.below(numPatches - i);
+      const t = perm[j];
+      perm[j] = perm[i];
+      perm[i] = t;
+    }
+    const maskA = new Uint8Array(numPatches).fill(1);
+    const maskB = new Uint8Array(numPatches).fill(1);
+    for (let i = 0; i < k; i++) {
+      maskA[perm[i]] = 0;
+      maskB[perm[k + i]] = 0;
+    }
+    return { a: maskToIndices(maskA), b: maskToIndices(maskB) };
+  };
+}
+
+/**
+ * Returns a reusable splitter for one grid and options (validates once).
+ * @example const split = createSplitter({ height: 14, width: 14 }); const { a, b } = split(rng);
+ */
+export function createSplitter(grid: Grid, options: SplitMaskOptions = {}): (rng: MaskRng) => SplitPair {
+  const numPatches = checkGrid('splitMask', grid);
+  const mode = options.mode ?? 'block';
+  if (mode === 'block') {
+    if (numPatches < 2) throw new InvalidArgumentError(`splitMask: need L >= 2 patches, got L=${numPatches}`);
+    return createBlockSplitter(grid, numPatches, options);
+  }
+  if (mode === 'random') return createRandomSplitter(numPatches, options.visibleFraction ?? 0.25);
+  throw new InvalidArgumentError(`splitMask: mode must be 'block' or 'random', got ${JSON.stringify(mode)}`);
+}
+
+/**
+ * SplitMask's two disjoint subsets for one image. Each `Split` lists the branch's visible patches
+ * (Int32Array [K], ascending), its masked patches ([L-K]) and MAE-style restore indices ([L]).
+ * 'block': K = ⌊L/2⌋ (A = topped-up BEiT block mask, B = complement); 'random': K = ⌊f·L⌋.
+ * @example
+ * const { a, b } = splitMask({ height: 14, width: 14 }, createRng(0)); // a.visible.length === 98
+ * const r = splitMask({ height: 14, width: 14 }, rng, { mode: 'random' }); // 49 visible per branch
+ */
+export function splitMask(grid: Grid, rng: MaskRng, options: SplitMaskOptions = {}): SplitPair {
+  return createSplitter(grid, options)(rng);
+}
+
+/**
+ * A pair's two branches as 0/1 masks over the grid (1 = the branch predicts that patch).
+ * @example const { maskA, maskB } = splitToMasks(pair);
+ */
+export function splitToMasks(pair: SplitPair): { maskA: Uint8Array; maskB: Uint8Array } {
+  const numPatches = pair.a.restore.length;
+  return { maskA: indicesToMask(pair.a.masked, numPatches), maskB: indicesToMask(pair.b.masked, numPatches) };
+}
