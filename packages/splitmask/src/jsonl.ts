@@ -1,0 +1,34 @@
+/**
+ * JSONL metrics log: one JSON object per line, appended synchronously (a crash loses at most the line
+ * being written), readable with `jq` or `readJsonl`.
+ */
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Appends records to `path` (created with its folder). */
+export interface JsonlLogger {
+  readonly path: string;
+  log(record: Record<string, unknown>): void;
+}
+
+/**
+ * Opens a JSONL log for appending.
+ * @example const log = createJsonlLogger('out/log.jsonl'); log.log({ step: 1, loss: 5.2 });
+ */
+export function createJsonlLogger(path: string): JsonlLogger {
+  mkdirSync(dirname(path), { recursive: true });
+  return {
+    path,
+    log(record) {
+      appendFileSync(path, `${JSON.stringify(record)}\n`);
+    },
+  };
+}
+
+/** Reads every record of a JSONL file (blank lines skipped). */
+export function readJsonl<T = Record<string, unknown>>(path: string): T[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}
