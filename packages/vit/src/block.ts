@@ -1,0 +1,116 @@
+/**
+ * Pre-norm transformer block as timm's `Block` / BEiT's (`modeling_finetune.py`):
+ *   x = x + drop_path(ls1 · attn(norm1(x)));  x = x + drop_path(ls2 · mlp(norm2(x)))
+ * Multi-head self-attention with a fused qkv Linear (optional bias), scale Dh^-0.5 applied to q (timm),
+ * exact GELU MLP, LayerNorm eps 1e-6. Drop-path is timm's per-sample `drop_path` (Bernoulli keep mask,
+ * scaled by 1/keep) with the mask drawn host-side from a seed, so it is identical on every backend.
+ * No relative position bias (Decision 2).
+ */
+import { createRng, gelu, InvalidArgumentError, layerNorm, linear, ShapeError } from '@splitmask/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { bmm } from './internal/bmm';
+import type { BlockParams, LinearParams } from './types';
+
+/** What a block needs from the model config. */
+export interface BlockConfig {
+  numHeads: number;
+  layerNormEps: number;
+}
+
+/** Per-call options of a block. */
+export interface BlockOptions {
+  /** Drop-path probability of this block's two residual branches (only when `training`). */
+  dropPath?: number;
+  /** Training mode: enables drop-path. */
+  training?: boolean;
+  /** Seed of the drop-path masks (required when training with dropPath > 0). */
+  seed?: number;
+}
+
+function lin(p: LinearParams, x: tf.Tensor3D): tf.Tensor3D {
+  return linear(x, p.weight, p.bias);
+}
+
+/** Multi-head self-attention. x: [B, N, D] → { out: [B, N, D], attn: [B, H, N, N] }. */
+function attention(p: BlockParams['attn'], x: tf.Tensor3D, numHeads: number) {
+  const [b, n, d] = x.shape;
+  const dh = d / numHeads;
+  const qkv = tf.transpose(tf.reshape(lin(p.qkv, x), [b, n, 3, numHeads, dh]), [2, 0, 3, 1, 4]); // [3, B, H, N, Dh]
+  const size: [number, number, number, number, number] = [1, b, numHeads, n, dh];
+  const part = (i: number) =>
+    tf.reshape(tf.slice(qkv, [i, 0, 0, 0, 0], size), [b, numHeads, n, dh]) as tf.Tensor4D;
+  const q = tf.mul(part(0), dh ** -0.5) as tf.Tensor4D;
+  const kT = tf.transpose(part(1), [0, 1, 3, 2]) as tf.Tensor4D; // [B, H, Dh, N]
+  const attn = tf.softmax(bmm(q, kT)) as tf.Tensor4D; // [B, H, N, N]
+  const o = tf.reshape(tf.transpose(bmm(attn, part(2)), [0, 2, 1, 3]), [b, n, d]) as tf.Tensor3D;
+  return { out: lin(p.proj, o), attn };
+}
+
+/** timm `drop_path`: y · Bernoulli(keep)/keep per sample, mask drawn from `seed`. y: [B, N, D]. */
+function dropPath(y: tf.Tensor3D, rate: number, seed: number): tf.Tensor3D {
+  const keep = 1 - rate;
+  const rng = createRng(seed);
+  const b = y.shape[0];
+  const mask = new Float32Array(b);
+  for (let i = 0; i < b; i++) mask[i] = rng.random() < keep ? 1 / keep : 0;
+  return tf.mul(y, tf.tensor3d(mask, [b, 1, 1])) as tf.Tensor3D;
+}
+
+function residual(
+  x: tf.Tensor3D,
+  y: tf.Tensor3D,
+  gamma: tf.Tensor1D | undefined,
+  rate: number,
+  seed: number,
+) {
+  const scaled = gamma ? (tf.mul(y, gamma) as tf.Tensor3D) : y;
+  return tf.add(x, rate > 0 ? dropPath(scaled, rate, seed) : scaled) as tf.Tensor3D;
+}
+
+function blockForward(p: BlockParams, x: tf.Tensor3D, cfg: BlockConfig, opts: BlockOptions) {
+  if (x.rank !== 3 || x.shape[2] !== p.norm1.weight.shape[0] || x.shape[2] % cfg.numHeads !== 0) {
+    throw new ShapeError(
+      `transformerBlock: expected x [B, N, D=${p.norm1.weight.shape[0]}] with D divisible by numHeads=${cfg.numHeads}, got [${x.shape}]`,
+    );
+  }
+  const rate = opts.training ? (opts.dropPath ?? 0) : 0;
+  if (rate > 0 && opts.seed === undefined) {
+    throw new InvalidArgumentError(`transformerBlock: training with dropPath=${rate} needs a seed`);
+  }
+  const seeds =
+    rate > 0
+      ? [createRng(opts.seed!).split(1).nextUint32(), createRng(opts.seed!).split(2).nextUint32()]
+      : [0, 0];
+  const a = attention(p.attn, layerNorm(x, p.norm1, cfg.layerNormEps), cfg.numHeads);
+  const x1 = residual(x, a.out, p.ls1?.gamma, rate, seeds[0]);
+  const h = gelu(lin(p.mlp.fc1, layerNorm(x1, p.norm2, cfg.layerNormEps)));
+  const x2 = residual(x1, lin(p.mlp.fc2, h), p.ls2?.gamma, rate, seeds[1]);
+  return { x: x2, attn: a.attn };
+}
+
+/**
+ * One pre-norm block. x: [B, N, D] → [B, N, D]. Reused by the SplitMask decoder.
+ * @example const y = transformerBlock(params.blocks[0], x, cfg, { training: true, dropPath: 0.1, seed: 7 });
+ */
+export function transformerBlock(
+  p: BlockParams,
+  x: tf.Tensor3D,
+  cfg: BlockConfig,
+  opts: BlockOptions = {},
+): tf.Tensor3D {
+  return tf.tidy(() => blockForward(p, x, cfg, opts).x);
+}
+
+/**
+ * One block that also returns its attention probabilities (after softmax).
+ * x: [B, N, D] → { x: [B, N, D], attn: [B, H, N, N] }.
+ * @example const { attn } = transformerBlockWithAttention(params.blocks[11], x, cfg);
+ */
+export function transformerBlockWithAttention(
+  p: BlockParams,
+  x: tf.Tensor3D,
+  cfg: BlockConfig,
+  opts: BlockOptions = {},
+): { x: tf.Tensor3D; attn: tf.Tensor4D } {
+  return tf.tidy(() => blockForward(p, x, cfg, opts));
+}
