@@ -4,6 +4,18 @@
  */
 export { nearestCodeword, nearestCodewordWithScore } from './codebook';
 export { createCodebookTokenizer } from './codebook-tokenizer';
+export type { ConvParams, DalleBlockParams, DalleEncoderParams } from './dalle';
+export {
+  createDalleTokenizer,
+  DALLE_ENCODER_CONFIG,
+  dalleCellSize,
+  dalleEncoderLogits,
+  dalleParamsFromTensors,
+  initDalleEncoderParams,
+  LOGIT_LAPLACE_EPS,
+  mapPixels,
+  resolveDalleEncoderConfig,
+} from './dalle';
 export type { RowStore } from './internal/row-store';
 export { createRowStore } from './internal/row-store';
 export type { KMeansPlusPlusOptions, KMeansProgress, KMeansResult, SphericalKMeansOptions } from './kmeans';
@@ -19,6 +31,14 @@ export type { RandomProjectionOptions } from './random-projection';
 export { createRandomProjectionTokenizer, randomProjectionVectors } from './random-projection';
 export type { ImageBatch, ImageBatchSource, PatchSample, SamplePatchesOptions } from './sampling';
 export { samplePatches } from './sampling';
+export {
+  decodeTokenizer,
+  encodeTokenizer,
+  loadTokenizer,
+  saveTokenizer,
+  TOKENIZER_FORMAT,
+  tokenizerFromSafetensors,
+} from './serialize';
 export type {
   CodebookTokenizerConfig,
   DalleEncoderConfig,

@@ -3,6 +3,7 @@ import { expect, test } from 'vitest';
 import { describeTokenizerContract } from '../test/contract';
 import { syntheticBatches } from '../test/images';
 import { fitKMeansTokenizer, type KMeansFitProgress } from './kmeans-tokenizer';
+import { decodeTokenizer, encodeTokenizer } from './serialize';
 
 const make = (onProgress?: (p: KMeansFitProgress) => void) =>
   fitKMeansTokenizer(syntheticBatches({ numBatches: 4, b: 4, size: 16 }), {
@@ -14,7 +15,11 @@ const make = (onProgress?: (p: KMeansFitProgress) => void) =>
     onProgress,
   });
 
-describeTokenizerContract('k-means', { make: () => make(), patchLocal: true });
+describeTokenizerContract('k-means', {
+  make: () => make(),
+  patchLocal: true,
+  roundTrip: async (tok) => decodeTokenizer(await encodeTokenizer(tok)),
+});
 
 test('streams, seeds, iterates: progress by phase, decreasing inertia, fit info in the config', async () => {
   const events: KMeansFitProgress[] = [];

@@ -4,6 +4,7 @@ import { describeTokenizerContract } from '../test/contract';
 import { syntheticBatches } from '../test/images';
 import { fitRandomPatchesTokenizer } from './random-patches';
 import { samplePatches } from './sampling';
+import { decodeTokenizer, encodeTokenizer } from './serialize';
 
 const make = () =>
   fitRandomPatchesTokenizer(syntheticBatches({ numBatches: 3, b: 4, size: 16 }), {
@@ -12,7 +13,11 @@ const make = () =>
     seed: 2,
   });
 
-describeTokenizerContract('random patches', { make, patchLocal: true });
+describeTokenizerContract('random patches', {
+  make,
+  patchLocal: true,
+  roundTrip: async (tok) => decodeTokenizer(await encodeTokenizer(tok)),
+});
 
 test('the vocabulary is the seeded patch sample, ℓ2-normalised, stored [P, V]', async () => {
   const tok = await make();

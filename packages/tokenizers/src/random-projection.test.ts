@@ -2,10 +2,12 @@ import { createRng } from '@splitmask/core';
 import { expect, test } from 'vitest';
 import { describeTokenizerContract } from '../test/contract';
 import { createRandomProjectionTokenizer, randomProjectionVectors } from './random-projection';
+import { decodeTokenizer, encodeTokenizer } from './serialize';
 
 describeTokenizerContract('random projection', {
   make: () => createRandomProjectionTokenizer({ vocabSize: 50, patchSize: 4, channels: 3, seed: 1 }),
   patchLocal: true,
+  roundTrip: async (tok) => decodeTokenizer(await encodeTokenizer(tok)),
 });
 
 test('vocabulary vectors are unit rows drawn U(-1, 1) from the seeded RNG', () => {

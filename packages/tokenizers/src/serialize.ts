@@ -1,0 +1,104 @@
+/**
+ * Tokenizers ↔ safetensors: the tensors of `toTensors()` (codebook [P, V], or the DALL-E encoder's
+ * HWIO weights) plus the JSON config in the header's `__metadata__` (`format: 'splitmask-tokenizer'`,
+ * `config: <JSON>`). tools/convert_dalle.py writes the same layout from `encoder.pkl`.
+ */
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  fromTfTensors,
+  InvalidArgumentError,
+  loadSafetensors,
+  type SafetensorsTensor,
+  saveSafetensors,
+  toTfTensors,
+} from '@splitmask/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { createCodebookTokenizer } from './codebook-tokenizer';
+import { createDalleTokenizer, dalleParamsFromTensors, resolveDalleEncoderConfig } from './dalle';
+import { resolveNormalization } from './normalization';
+import type { CodebookTokenizerConfig, DalleTokenizerConfig, Tokenizer, TokenizerConfig } from './types';
+
+/** `__metadata__.format` of tokenizer files. */
+export const TOKENIZER_FORMAT = 'splitmask-tokenizer';
+
+async function metadataAndEntries(tok: Tokenizer) {
+  const entries = await fromTfTensors(tok.toTensors());
+  return { entries, metadata: { format: TOKENIZER_FORMAT, config: JSON.stringify(tok.config) } };
+}
+
+/**
+ * Serialises a tokenizer to safetensors bytes (browser-safe).
+ * @example const bytes = await encodeTokenizer(tok); const same = decodeTokenizer(bytes);
+ */
+export async function encodeTokenizer(tok: Tokenizer): Promise<Uint8Array> {
+  const { entries, metadata } = await metadataAndEntries(tok);
+  return encodeSafetensors(entries, metadata);
+}
+
+/** Writes a tokenizer to a safetensors file (Node). @example await saveTokenizer(tok, 'rp-8192.safetensors'); */
+export async function saveTokenizer(tok: Tokenizer, path: string): Promise<void> {
+  const { entries, metadata } = await metadataAndEntries(tok);
+  await saveSafetensors(path, entries, metadata);
+}
+
+/**
+ * Rebuilds a tokenizer from decoded safetensors, dispatching on `config.kind`.
+ * @example const tok = tokenizerFromSafetensors(decodeSafetensors(bytes), 'rp.safetensors');
+ */
+export function tokenizerFromSafetensors(
+  file: { tensors: Record<string, SafetensorsTensor>; metadata: Record<string, string> },
+  source = 'safetensors',
+): Tokenizer {
+  if (file.metadata.format !== TOKENIZER_FORMAT || !file.metadata.config) {
+    throw new InvalidArgumentError(
+      `${source}: not a tokenizer file (expected __metadata__.format = '${TOKENIZER_FORMAT}' with a config, got format ${JSON.stringify(file.metadata.format)})`,
+    );
+  }
+  const config = JSON.parse(file.metadata.config) as TokenizerConfig;
+  const tensors = toTfTensors(file.tensors);
+  try {
+    return fromConfig(config, tensors, source);
+  } catch (e) {
+    tf.dispose(Object.values(tensors));
+    throw e;
+  }
+}
+
+function fromConfig(config: TokenizerConfig, tensors: Record<string, tf.Tensor>, source: string): Tokenizer {
+  switch (config.kind) {
+    case 'random-projection':
+    case 'random-patches':
+    case 'kmeans': {
+      const cfg: CodebookTokenizerConfig = {
+        ...config,
+        normalization: resolveNormalization(config.channels, config.normalization),
+      };
+      if (!tensors.codebook)
+        throw new InvalidArgumentError(`${source}: ${config.kind} tokenizer without a 'codebook' tensor`);
+      return createCodebookTokenizer(cfg, tensors.codebook as tf.Tensor2D);
+    }
+    case 'dalle': {
+      const d = config as DalleTokenizerConfig;
+      const enc = resolveDalleEncoderConfig(d.encoder);
+      return createDalleTokenizer(dalleParamsFromTensors(enc, tensors), enc, d.logitLaplaceEps);
+    }
+    default:
+      throw new InvalidArgumentError(
+        `${source}: unknown tokenizer kind ${JSON.stringify((config as { kind: unknown }).kind)} (expected random-projection, random-patches, kmeans or dalle)`,
+      );
+  }
+}
+
+/** Parses safetensors bytes into a tokenizer (browser-safe). */
+export function decodeTokenizer(bytes: Uint8Array): Tokenizer {
+  return tokenizerFromSafetensors(decodeSafetensors(bytes), 'tokenizer bytes');
+}
+
+/**
+ * Loads a tokenizer file written by `saveTokenizer` or tools/convert_dalle.py (Node).
+ * @example const tok = await loadTokenizer('dalle-encoder.safetensors');
+ */
+export async function loadTokenizer(path: string): Promise<Tokenizer> {
+  return tokenizerFromSafetensors(await loadSafetensors(path), path);
+}
