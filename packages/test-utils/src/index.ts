@@ -2,8 +2,8 @@
  * Shared test helpers for every splitmask package (private; consumed from source by vitest).
  */
 
-export type { TestBackend } from './backends';
-export { describeEachBackend, testBackends, useBackend } from './backends';
+export type { EachBackendOptions, TestBackend } from './backends';
+export { describeEachBackend, expectCloseAsync, testBackends, useBackend, webgpuEnabled } from './backends';
 export { expectClose, maxAbsDiff } from './close';
 export { loadFixture, loadJsonFixture } from './fixtures';
 export { expectNoLeak, expectNoLeakAsync } from './leaks';

@@ -1,33 +1,41 @@
-import { describeEachBackend, expectClose, expectNoLeak } from '@splitmask/test-utils';
+import { describeEachBackend, expectCloseAsync, expectNoLeak } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { opsCase } from '../../test/ops-fixture';
 import { LAYER_NORM_EPS, layerNorm } from './layer-norm';
 
-describeEachBackend('layerNorm', (backend) => {
-  // Inputs have mean ~5 and std ~3: float32 cancellation in x - mean bounds the agreement.
-  const tol = backend === 'webgpu' ? { rtol: 1e-3, atol: 1e-3 } : { rtol: 1e-4, atol: 1e-5 };
+describeEachBackend(
+  'layerNorm',
+  (backend) => {
+    // Inputs have mean ~5 and std ~3: float32 cancellation in x - mean bounds the agreement.
+    const tol = backend === 'webgpu' ? { rtol: 1e-3, atol: 1e-3 } : { rtol: 1e-4, atol: 1e-5 };
 
-  test('matches torch F.layer_norm(eps=1e-6): value, dx, dweight, dbias', () => {
-    const c = opsCase('layerNorm');
-    const { x, weight, bias } = c.inputs;
-    expect(LAYER_NORM_EPS).toBe(1e-6);
-    expectClose(layerNorm(x, { weight: weight as tf.Tensor1D, bias: bias as tf.Tensor1D }), c.out, tol);
-    const f = (xx: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(layerNorm(xx, { weight: w as tf.Tensor1D, bias: b as tf.Tensor1D }), c.cot));
-    const g = tf.grads(f)([x, weight, bias]);
-    expectClose(g[0], c.grads.x, { ...tol, label: 'dx' });
-    expectClose(g[1], c.grads.weight, { ...tol, label: 'dweight' });
-    expectClose(g[2], c.grads.bias, { ...tol, label: 'dbias' });
-    expectNoLeak(
-      () => layerNorm(x, { weight: weight as tf.Tensor1D, bias: bias as tf.Tensor1D }),
-      'layerNorm',
-    );
-    expectNoLeak(() => tf.grads(f)([x, weight, bias]), 'layerNorm grads');
-  });
+    test('matches torch F.layer_norm(eps=1e-6): value, dx, dweight, dbias', async () => {
+      const c = opsCase('layerNorm');
+      const { x, weight, bias } = c.inputs;
+      expect(LAYER_NORM_EPS).toBe(1e-6);
+      await expectCloseAsync(
+        layerNorm(x, { weight: weight as tf.Tensor1D, bias: bias as tf.Tensor1D }),
+        c.out,
+        tol,
+      );
+      const f = (xx: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(layerNorm(xx, { weight: w as tf.Tensor1D, bias: b as tf.Tensor1D }), c.cot));
+      const g = tf.grads(f)([x, weight, bias]);
+      await expectCloseAsync(g[0], c.grads.x, { ...tol, label: 'dx' });
+      await expectCloseAsync(g[1], c.grads.weight, { ...tol, label: 'dweight' });
+      await expectCloseAsync(g[2], c.grads.bias, { ...tol, label: 'dbias' });
+      expectNoLeak(
+        () => layerNorm(x, { weight: weight as tf.Tensor1D, bias: bias as tf.Tensor1D }),
+        'layerNorm',
+      );
+      expectNoLeak(() => tf.grads(f)([x, weight, bias]), 'layerNorm grads');
+    });
 
-  test('a constant row normalises to the bias (eps keeps it finite)', () => {
-    const p = { weight: tf.ones([4]) as tf.Tensor1D, bias: tf.tensor1d([1, 2, 3, 4]) };
-    expectClose(layerNorm(tf.fill([2, 4], 7), p), tf.tensor2d([1, 2, 3, 4, 1, 2, 3, 4], [2, 4]));
-  });
-});
+    test('a constant row normalises to the bias (eps keeps it finite)', async () => {
+      const p = { weight: tf.ones([4]) as tf.Tensor1D, bias: tf.tensor1d([1, 2, 3, 4]) };
+      await expectCloseAsync(layerNorm(tf.fill([2, 4], 7), p), tf.tensor2d([1, 2, 3, 4, 1, 2, 3, 4], [2, 4]));
+    });
+  },
+  { webgpu: true },
+);
