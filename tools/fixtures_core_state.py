@@ -192,8 +192,158 @@ def dump(name, obj):
     print("wrote", name, os.path.getsize(os.path.join(OUT, name)), "bytes")
 
 
+
+
+# ---------------------------------------------------------------- optimisation
+def cosine_scheduler(base_value, final_value, epochs, niter_per_ep, warmup_epochs=0, start_warmup_value=0,
+                     warmup_steps=-1):
+    """BEiT utils.cosine_scheduler, verbatim (print removed)."""
+    warmup_schedule = np.array([])
+    warmup_iters = warmup_epochs * niter_per_ep
+    if warmup_steps > 0:
+        warmup_iters = warmup_steps
+    if warmup_epochs > 0:
+        warmup_schedule = np.linspace(start_warmup_value, base_value, warmup_iters)
+    iters = np.arange(epochs * niter_per_ep - warmup_iters)
+    schedule = np.array(
+        [final_value + 0.5 * (base_value - final_value) * (1 + math.cos(math.pi * i / (len(iters)))) for i in iters])
+    schedule = np.concatenate((warmup_schedule, schedule))
+    assert len(schedule) == epochs * niter_per_ep
+    return schedule
+
+
+def adamw():
+    """torch.optim.AdamW over 10 steps, BEiT-style groups (decay/no-decay x lr_scale), lr and wd per step."""
+    g = torch.Generator().manual_seed(0)
+    shapes = {
+        "blocks.0.attn.qkv.weight": (4, 6),
+        "blocks.0.attn.qkv.bias": (6,),
+        "pos_embed": (1, 3, 4),
+        "head.weight": (4, 3),
+    }
+    params = {n: torch.randn(*s, generator=g).requires_grad_() for n, s in shapes.items()}
+    init = {n: p.detach().clone() for n, p in params.items()}
+    lr_scale = {"blocks.0.attn.qkv.weight": 0.65, "blocks.0.attn.qkv.bias": 0.65, "pos_embed": 0.4225, "head.weight": 1.0}
+    no_decay = {"blocks.0.attn.qkv.bias", "pos_embed"}
+    groups = [
+        {"params": [params[n]], "weight_decay": 0.0 if n in no_decay else 0.05, "lr_scale": lr_scale[n], "name": n}
+        for n in shapes
+    ]
+    opt = torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.05)
+    lrs = cosine_scheduler(0.05, 1e-3, 1, 10, warmup_epochs=1, warmup_steps=3)
+    lrs[0] = 0.01  # linspace starts at 0; use a non-zero first step so it moves the params
+    wds = cosine_scheduler(0.05, 0.2, 1, 10)
+    steps = []
+    for it in range(10):
+        grads = {n: (torch.randn(*s, generator=g) * (0.1 if it % 2 else 3.0)) for n, s in shapes.items()}
+        skipped = "head.weight" if it == 4 else None  # grad None: torch skips it (its step count lags)
+        for n, p in params.items():
+            p.grad = None if n == skipped else grads[n].clone()
+        for group in opt.param_groups:
+            group["lr"] = float(lrs[it]) * group["lr_scale"]
+            if group["weight_decay"] > 0:
+                group["weight_decay"] = float(wds[it])
+        opt.step()
+        steps.append({
+            "lr": float(lrs[it]),
+            "weight_decay": float(wds[it]),
+            "grads": {n: grads[n].flatten().tolist() for n in shapes if n != skipped},
+            "params": {n: p.detach().flatten().tolist() for n, p in params.items()},
+        })
+    state = {n: {"exp_avg": opt.state[p]["exp_avg"].flatten().tolist(),
+                 "exp_avg_sq": opt.state[p]["exp_avg_sq"].flatten().tolist(),
+                 "step": int(opt.state[p]["step"])} for n, p in params.items()}
+    dump("state_adamw.json", {
+        "shapes": {n: list(s) for n, s in shapes.items()},
+        "init": {n: t.flatten().tolist() for n, t in init.items()},
+        "lr_scale": lr_scale,
+        "no_decay": sorted(no_decay),
+        "steps": steps,
+        "final_state": state,
+    })
+
+
+def clip():
+    g = torch.Generator().manual_seed(1)
+    shapes = [(3, 4), (5,), (2, 2, 2)]
+    cases = []
+    for max_norm, scale in [(1.0, 1.0), (100.0, 1.0), (0.5, 10.0), (3.0, 1e-3)]:
+        grads = [torch.randn(*s, generator=g) * scale for s in shapes]
+        ps = [torch.zeros(*s, requires_grad=True) for s in shapes]
+        for p, gr in zip(ps, grads):
+            p.grad = gr.clone()
+        norm = torch.nn.utils.clip_grad_norm_(ps, max_norm)
+        per = [p.grad.clone() for p in ps]
+        # per tensor: the same rule applied to each tensor alone
+        per_tensor, per_norms = [], []
+        for gr in grads:
+            q = torch.zeros_like(gr, requires_grad=True)
+            q.grad = gr.clone()
+            per_norms.append(float(torch.nn.utils.clip_grad_norm_([q], max_norm)))
+            per_tensor.append(q.grad.flatten().tolist())
+        cases.append({
+            "max_norm": max_norm,
+            "grads": [gr.flatten().tolist() for gr in grads],
+            "norm": float(norm),
+            "clipped": [t.flatten().tolist() for t in per],
+            "per_tensor_norms": per_norms,
+            "per_tensor": per_tensor,
+        })
+    dump("state_clip.json", {"shapes": [list(s) for s in shapes], "cases": cases})
+
+
+def schedules():
+    cases = []
+    for base, final, epochs, niter, warm_ep, start, warm_steps in [
+        (1.5e-3, 1e-5, 10, 7, 2, 0.0, -1),     # BEiT pretraining shape
+        (0.04, 0.4, 5, 3, 0, 0.0, -1),         # DINO weight decay (no warmup)
+        (5e-4, 1e-6, 4, 5, 1, 1e-6, 3),        # warmup_steps overrides epochs, non-zero start
+        (1.0, 0.0, 1, 2, 1, 0.5, -1),          # warmup covers the whole run
+        (1.0, 0.1, 3, 1, 1, 0.0, 1),           # one warmup step (linspace of one point = start)
+    ]:
+        s = cosine_scheduler(base, final, epochs, niter, warm_ep, start, warm_steps)
+        warmup = warm_steps if warm_steps > 0 else warm_ep * niter
+        cases.append({"base": base, "final": final, "warmupSteps": warmup if warm_ep > 0 else 0,
+                      "totalSteps": epochs * niter, "warmupStart": start, "values": s.tolist()})
+    dump("state_schedules.json", {"cases": cases})
+
+
+def get_layer_id_for_vit(var_name, num_max_layer):
+    """BEiT run_class_finetuning.py, verbatim."""
+    if var_name in ("cls_token", "mask_token", "pos_embed"):
+        return 0
+    elif var_name.startswith("patch_embed"):
+        return 0
+    elif var_name.startswith("rel_pos_bias"):
+        return num_max_layer - 1
+    elif var_name.startswith("blocks"):
+        layer_id = int(var_name.split('.')[1])
+        return layer_id + 1
+    else:
+        return num_max_layer - 1
+
+
+def layer_decay():
+    names = ["cls_token", "pos_embed", "mask_token", "patch_embed.proj.weight", "patch_embed.proj.bias"]
+    for i in range(12):
+        names += [f"blocks.{i}.norm1.weight", f"blocks.{i}.attn.qkv.weight", f"blocks.{i}.mlp.fc2.bias"]
+    names += ["norm.weight", "fc_norm.bias", "head.weight", "head.bias", "rel_pos_bias.table"]
+    out = []
+    for num_layers, decay in [(12, 0.65), (12, 0.9), (3, 0.75)]:
+        scales = [decay ** (num_layers + 1 - i) for i in range(num_layers + 2)]
+        ns = [n for n in names if not n.startswith("blocks.") or int(n.split(".")[1]) < num_layers]
+        ids = {n: get_layer_id_for_vit(n, num_layers + 2) for n in ns}
+        out.append({"numLayers": num_layers, "decay": decay, "layerIds": ids,
+                    "scales": {n: scales[ids[n]] for n in ns}})
+    dump("state_layer_decay.json", {"cases": out})
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     half()
     py_written()
+    adamw()
+    clip()
+    schedules()
+    layer_decay()
     check_ts_written()

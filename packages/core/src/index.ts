@@ -56,6 +56,21 @@ export type { LayerNormParams } from './ops/layer-norm';
 export { LAYER_NORM_EPS, layerNorm } from './ops/layer-norm';
 export { linear, linearNaive } from './ops/linear';
 export { crossEntropyPerRow, logSoftmax } from './ops/log-softmax';
+export type { AdamW, AdamWOptions, AdamWParamGroup, AdamWState, AdamWStepArgs } from './optim/adamw';
+export { createAdamW } from './optim/adamw';
+export {
+  ADAMW_STATE_FORMAT,
+  decodeAdamWState,
+  encodeAdamWState,
+  loadAdamWState,
+  saveAdamWState,
+} from './optim/adamw-state';
+export { CLIP_EPS, clipByGlobalNorm, clipPerTensor } from './optim/clip';
+export { layerDecayScales, layerIdForVit } from './optim/layer-decay';
+export type { CosineScheduleOptions, Schedule } from './optim/schedules';
+export { constantSchedule, cosineSchedule, linearWarmup } from './optim/schedules';
+export type { NoWeightDecayPredicate } from './optim/weight-decay';
+export { defaultNoWeightDecay, NO_WEIGHT_DECAY_NAMES, paramNamesWithoutDecay } from './optim/weight-decay';
 export type { ParamTree, ParamTreeNode, VariableTree } from './params/tree';
 export {
   assignParams,
@@ -64,9 +79,12 @@ export {
   disposeParams,
   flattenParams,
   mapParams,
+  paramShapes,
+  stripRole,
   toVariables,
   unflattenParams,
   varList,
+  zerosLikeParams,
 } from './params/tree';
 export type { PyRandom, PyRandomState } from './rng/mt19937';
 export { createPyRandom } from './rng/mt19937';

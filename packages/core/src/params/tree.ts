@@ -127,3 +127,31 @@ export function disposeParams(tree: unknown): void {
 export function varList(tree: unknown): tf.Variable[] {
   return Object.values(flattenParams<tf.Variable>(tree));
 }
+
+/**
+ * A tree of fresh zero tensors with the leaves' shapes and dtypes (e.g. gradient accumulators).
+ * The caller owns the result.
+ * @example const acc = zerosLikeParams(params); // same structure, all zeros
+ */
+export function zerosLikeParams<P>(tree: P): P {
+  return mapParams(tree, (t) => tf.zerosLike(t));
+}
+
+/**
+ * Flat name → shape of every leaf, in flatten order.
+ * @example paramShapes({ head: { weight } }) // { 'head.weight': [384, 1000] }
+ */
+export function paramShapes(tree: unknown): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(flattenParams(tree))) out[name] = [...t.shape];
+  return out;
+}
+
+/**
+ * The flat (timm) name of a Variable created by `toVariables`: its name without the `role/` prefix.
+ * @example stripRole('student/blocks.0.norm1.weight') // 'blocks.0.norm1.weight'
+ */
+export function stripRole(variableName: string): string {
+  const i = variableName.lastIndexOf('/'); // flat names never contain '/', roles may
+  return i < 0 ? variableName : variableName.slice(i + 1);
+}
