@@ -1,6 +1,6 @@
 import { createRng, InvalidArgumentError } from '@splitmask/core/rng';
 import { describe, expect, test } from 'vitest';
-import { argsortInto, randomMask } from './random-mask';
+import { keepSmallest, randomMask } from './random-mask';
 import { countMasked } from './top-up';
 
 describe('randomMask', () => {
@@ -23,10 +23,16 @@ describe('randomMask', () => {
     expect(countMasked(randomMask({ height: 3, width: 3, numMasking: 0 }, createRng(0)))).toBe(0);
     expect(countMasked(randomMask({ height: 3, width: 3, numMasking: 9 }, createRng(0)))).toBe(9);
   });
-  test('argsort is stable on ties', () => {
-    expect(Array.from(argsortInto(new Float64Array([0.5, 0.1, 0.5, 0.1]), new Int32Array(4)))).toEqual([
-      1, 3, 0, 2,
-    ]);
+  test('keepSmallest equals a stable argsort prefix, ties included', () => {
+    const rng = createRng(12);
+    for (let k = 0; k < 200; k++) {
+      const noise = Float64Array.from({ length: 20 }, () => Math.floor(rng.random() * 5)); // many ties
+      const keep = rng.int(21);
+      const order = Array.from({ length: 20 }, (_, i) => i).sort((x, y) => noise[x] - noise[y] || x - y);
+      const want = new Uint8Array(20).fill(1);
+      for (const i of order.slice(0, keep)) want[i] = 0;
+      expect(keepSmallest(noise, keep)).toEqual(want);
+    }
   });
   test.each([
     [{ height: 4, width: 4, numMasking: 17 }, /numMasking must be an integer in \[0, 16\], got 17/],

@@ -8,13 +8,6 @@ import { toSampler } from './internal/sampler';
 import { checkGrid, checkInt } from './internal/validate';
 import type { MaskRng, RandomMaskOptions } from './types';
 
-/** Stable argsort of `noise` into `out` (ties keep index order, like numpy's `kind='stable'`). */
-export function argsortInto(noise: Float64Array, out: Int32Array): Int32Array {
-  for (let i = 0; i < out.length; i++) out[i] = i;
-  out.sort((x, y) => noise[x] - noise[y] || x - y);
-  return out;
-}
-
 /**
  * A uniformly random mask with exactly `numMasking` ones: Uint8Array [L], 1 = masked.
  * @example const mask = randomMask({ height: 14, width: 14, numMasking: 147 }, createRng(0)); // MAE 75%
@@ -25,8 +18,28 @@ export function randomMask(options: RandomMaskOptions, rng: MaskRng): Uint8Array
   const s = toSampler(rng);
   const noise = new Float64Array(numPatches);
   for (let i = 0; i < numPatches; i++) noise[i] = s.random();
-  const idsShuffle = argsortInto(noise, new Int32Array(numPatches));
-  const mask = new Uint8Array(numPatches);
-  for (let i = numPatches - options.numMasking; i < numPatches; i++) mask[idsShuffle[i]] = 1;
+  return keepSmallest(noise, numPatches - options.numMasking);
+}
+
+/**
+ * 0/1 mask with 0 at the `keep` smallest noise values (ties broken by index, as a stable argsort),
+ * 1 elsewhere. Same result as `argsort(noise, kind='stable')[:keep]` but uses the native numeric sort
+ * of a copy to find the threshold (≈10× faster than an index sort with a comparator).
+ */
+export function keepSmallest(noise: Float64Array, keep: number): Uint8Array {
+  const numPatches = noise.length;
+  const mask = new Uint8Array(numPatches).fill(1);
+  if (keep === 0) return mask;
+  const threshold = noise.slice().sort()[keep - 1];
+  let below = 0;
+  for (let i = 0; i < numPatches; i++) if (noise[i] < threshold) below++;
+  let ties = keep - below;
+  for (let i = 0; i < numPatches; i++) {
+    if (noise[i] < threshold) mask[i] = 0;
+    else if (noise[i] === threshold && ties > 0) {
+      mask[i] = 0;
+      ties--;
+    }
+  }
   return mask;
 }
