@@ -18,13 +18,13 @@ export interface InfoNCEOptions {
   temperature?: number;
 }
 
-/** Loss and monitoring metric of `infoNCE`. */
-export interface InfoNCEResult {
+/** Loss and monitoring metric of `infoNCE` (a type alias, so `tf.dispose(result)` type-checks). */
+export type InfoNCEResult = {
   /** ½(CE(za→zb) + CE(zb→za)). Scalar */
   loss: tf.Scalar;
   /** In-batch top-1 retrieval accuracy, averaged over both directions (no gradient). Scalar */
   accuracy: tf.Scalar;
-}
+};
 
 /** Cross-entropy of rows of `logits` [B, B] against the diagonal, and the matching top-1 accuracy. */
 function diagonalCE(logits: tf.Tensor2D, eye: tf.Tensor2D): [tf.Scalar, tf.Scalar] {
