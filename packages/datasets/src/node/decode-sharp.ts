@@ -1,0 +1,46 @@
+/**
+ * Node image decoding with sharp (libvips): JPEG, PNG, WebP (and whatever else libvips reads), EXIF
+ * orientation applied (`.rotate()`), alpha dropped like Pillow's `convert('RGB')`, grey expanded to RGB
+ * (or RGB reduced to Pillow's luma with `channels: 1`). Decodes run on libuv's thread pool, so several
+ * `await`ed in parallel use several cores.
+ */
+import sharp from 'sharp';
+import { DatasetError } from '../errors';
+import { toChannels } from '../raw-image';
+import type { DecodeOptions, RawImage } from '../types';
+
+/**
+ * Decodes encoded bytes to a `RawImage` with `channels` 3 (default) or 1.
+ * Rejects with `UNSUPPORTED_FORMAT` or `CORRUPT_IMAGE` (truncated/garbled data) naming `options.name`.
+ * @example const img = await sharpDecoder(await readFile('cat.jpg'), { name: 'cat.jpg' });
+ */
+export async function sharpDecoder(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RawImage> {
+  const name = options.name ?? '<buffer>';
+  const channels = options.channels ?? 3;
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'warning' })
+      .rotate()
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    let image: RawImage;
+    if (info.channels === 1 || info.channels === 3) {
+      image = { data: pixels, width: info.width, height: info.height, channels: info.channels };
+    } else {
+      throw new DatasetError(
+        'UNSUPPORTED_FORMAT',
+        `${name}: ${info.channels}-channel images (e.g. CMYK) are not supported`,
+        {
+          path: name,
+        },
+      );
+    }
+    return toChannels(image, channels);
+  } catch (e) {
+    if (e instanceof DatasetError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    const reason = /unsupported image format/i.test(msg) ? 'UNSUPPORTED_FORMAT' : 'CORRUPT_IMAGE';
+    throw new DatasetError(reason, `${name}: cannot decode image (${msg})`, { path: name, cause: e });
+  }
+}
