@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['./src/register.ts'],
+    // One module graph per worker: the inlined gradient registry is transformed once, not per file.
+    isolate: false,
     // Core's tests run on its sources, which import tfjs-core's ESM gradient registry; let vite
     // transform those ESM files instead of handing them to Node's CJS loader.
     server: {
