@@ -99,7 +99,7 @@ function placeBlock(
 }
 
 /** BEiT `__call__` into a zeroed `mask`; returns the number of masked patches. */
-function fillBlockMask(mask: Uint8Array, cfg: BlockMaskConfig, s: Sampler, onBlock?: OnBlock): number {
+export function fillBlockMask(mask: Uint8Array, cfg: BlockMaskConfig, s: Sampler, onBlock?: OnBlock): number {
   const logAspect = [Math.log(cfg.minAspect), Math.log(cfg.maxAspect)] as const;
   let count = 0;
   while (count < cfg.numMasking) {

@@ -4,10 +4,11 @@
  */
 import { createBlockMasker, resolveBlockMaskConfig } from './block-mask';
 import { MaskSpecError } from './errors';
-import { stackIndices, stackMasks } from './indices';
+import { stackMasks, writeIndices } from './indices';
 import { toSampler } from './internal/sampler';
+import { checkInt } from './internal/validate';
 import { randomMask } from './random-mask';
-import { createSplitter, randomSplitVisible, scaledBlockLimits } from './split-mask';
+import { createSplitCore, createSplitter, type SplitCore, scaledBlockLimits } from './split-mask';
 import { countMasked, topUpInPlace } from './top-up';
 import type { MaskRng, SplitPair } from './types';
 
@@ -219,12 +220,32 @@ function createRandomGenerator(spec: RandomMaskSpec): MaskGenerator {
   };
 }
 
-function stackBranch(pairs: SplitPair[], which: 'a' | 'b'): SplitBatchBranch {
+function allocBranch(batchSize: number, numPatches: number, numVisible: number) {
   return {
-    visible: stackIndices(pairs.map((p) => p[which].visible)),
-    masked: stackIndices(pairs.map((p) => p[which].masked)),
-    restore: stackIndices(pairs.map((p) => p[which].restore)),
+    visible: new Int32Array(batchSize * numVisible),
+    masked: new Int32Array(batchSize * (numPatches - numVisible)),
+    restore: new Int32Array(batchSize * numPatches),
   };
+}
+
+/** B splits written straight into the stacked arrays (no per-image allocations). */
+function sampleSplitBatch(
+  core: SplitCore,
+  rng: MaskRng,
+  batchSize: number,
+): { a: SplitBatchBranch; b: SplitBatchBranch } {
+  checkInt('sampleBatch', 'batchSize', batchSize, 0);
+  const { numPatches: L, numVisible: K } = core;
+  const a = allocBranch(batchSize, L, K);
+  const b = allocBranch(batchSize, L, K);
+  const maskA = new Uint8Array(L);
+  const maskB = new Uint8Array(L);
+  for (let i = 0; i < batchSize; i++) {
+    core.fill(rng, maskA, maskB);
+    writeIndices(maskA, a.visible, a.masked, a.restore, i * K, i * (L - K), i * L);
+    writeIndices(maskB, b.visible, b.masked, b.restore, i * K, i * (L - K), i * L);
+  }
+  return { a, b };
 }
 
 function createSplitGenerator(spec: SplitMaskSpec): SplitGenerator {
@@ -248,21 +269,15 @@ function createSplitGenerator(spec: SplitMaskSpec): SplitGenerator {
       maxAspect: spec.maxAspect || 1 / minAspect,
     };
   }
+  const core = createSplitCore({ height, width }, resolved);
   const split = createSplitter({ height, width }, resolved);
-  const sample = (rng: MaskRng) => split(rng);
   return {
     kind: 'split',
     spec: Object.freeze(resolved),
     numPatches,
-    numVisible:
-      mode === 'random'
-        ? randomSplitVisible(numPatches, resolved.visibleFraction!)
-        : Math.floor(numPatches / 2),
-    sample,
-    sampleBatch: (rng, batchSize) => {
-      const pairs = Array.from({ length: batchSize }, () => split(rng));
-      return { a: stackBranch(pairs, 'a'), b: stackBranch(pairs, 'b') };
-    },
+    numVisible: core.numVisible,
+    sample: (rng) => split(rng),
+    sampleBatch: (rng, batchSize) => sampleSplitBatch(core, rng, batchSize),
   };
 }
 

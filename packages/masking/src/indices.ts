@@ -23,18 +23,37 @@ export function maskToIndices(mask: ArrayLike<number>): MaskIndices {
   const visible = new Int32Array(numPatches - numMasked);
   const masked = new Int32Array(numMasked);
   const restore = new Int32Array(numPatches);
+  writeIndices(mask, visible, masked, restore, 0, 0, 0);
+  return { visible, masked, restore };
+}
+
+/**
+ * Writes the index views of a 0/1 mask (unchecked) into flat arrays at the given offsets: the batch
+ * path fills [B·K] / [B·(L-K)] / [B·L] arrays without per-image allocations.
+ */
+export function writeIndices(
+  mask: ArrayLike<number>,
+  visible: Int32Array,
+  masked: Int32Array,
+  restore: Int32Array,
+  visibleOffset: number,
+  maskedOffset: number,
+  restoreOffset: number,
+): void {
+  const numPatches = mask.length;
+  let numVisible = 0;
+  for (let i = 0; i < numPatches; i++) if (mask[i] === 0) numVisible++;
   let k = 0;
   let m = 0;
   for (let i = 0; i < numPatches; i++) {
     if (mask[i] === 0) {
-      restore[i] = k;
-      visible[k++] = i;
+      restore[restoreOffset + i] = k;
+      visible[visibleOffset + k++] = i;
     } else {
-      restore[i] = visible.length + m;
-      masked[m++] = i;
+      restore[restoreOffset + i] = numVisible + m;
+      masked[maskedOffset + m++] = i;
     }
   }
-  return { visible, masked, restore };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createRng, InvalidArgumentError } from '@splitmask/core/rng';
 import { describe, expect, test } from 'vitest';
-import { keepSmallest, randomMask } from './random-mask';
+import { keepSmallest, kthSmallest, randomMask } from './random-mask';
 import { countMasked } from './top-up';
 
 describe('randomMask', () => {
@@ -32,6 +32,17 @@ describe('randomMask', () => {
       const want = new Uint8Array(20).fill(1);
       for (const i of order.slice(0, keep)) want[i] = 0;
       expect(keepSmallest(noise, keep)).toEqual(want);
+    }
+  });
+  test('kthSmallest equals the sorted order for every k, with and without ties', () => {
+    const rng = createRng(13);
+    for (let k = 0; k < 100; k++) {
+      const n = 1 + rng.int(40);
+      const ties = k % 2 === 0;
+      const a = Float64Array.from({ length: n }, () => (ties ? rng.int(4) : rng.random()));
+      const sorted = a.slice().sort();
+      const j = rng.int(n);
+      expect(kthSmallest(a.slice(), j)).toBe(sorted[j]);
     }
   });
   test.each([

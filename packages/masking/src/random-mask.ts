@@ -23,14 +23,14 @@ export function randomMask(options: RandomMaskOptions, rng: MaskRng): Uint8Array
 
 /**
  * 0/1 mask with 0 at the `keep` smallest noise values (ties broken by index, as a stable argsort),
- * 1 elsewhere. Same result as `argsort(noise, kind='stable')[:keep]` but uses the native numeric sort
- * of a copy to find the threshold (≈10× faster than an index sort with a comparator).
+ * 1 elsewhere. Same result as `argsort(noise, kind='stable')[:keep]`, in O(L): a quickselect finds
+ * the threshold value, then ties at the threshold go to the lowest indices.
  */
 export function keepSmallest(noise: Float64Array, keep: number): Uint8Array {
   const numPatches = noise.length;
   const mask = new Uint8Array(numPatches).fill(1);
   if (keep === 0) return mask;
-  const threshold = noise.slice().sort()[keep - 1];
+  const threshold = kthSmallest(noise.slice(), keep - 1);
   let below = 0;
   for (let i = 0; i < numPatches; i++) if (noise[i] < threshold) below++;
   let ties = keep - below;
@@ -42,4 +42,30 @@ export function keepSmallest(noise: Float64Array, keep: number): Uint8Array {
     }
   }
   return mask;
+}
+
+/** The k-th smallest value (0-based) of `a`, reordering `a` in place (Hoare quickselect). */
+export function kthSmallest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
 }

@@ -10,7 +10,7 @@
  *   disjoint uniformly random `visibleFraction` (default 0.25) of the patches and predicts the rest.
  */
 import { InvalidArgumentError } from '@splitmask/core/rng';
-import { createBlockMasker } from './block-mask';
+import { fillBlockMask, resolveBlockMaskConfig } from './block-mask';
 import { indicesToMask, maskToIndices } from './indices';
 import { pyRound, toSampler } from './internal/sampler';
 import { checkGrid } from './internal/validate';
@@ -33,10 +33,21 @@ export function randomSplitVisible(numPatches: number, visibleFraction: number):
   return Math.floor(visibleFraction * numPatches + 1e-9);
 }
 
-function createBlockSplitter(grid: Grid, numPatches: number, options: SplitMaskOptions) {
+/**
+ * The allocation-free heart of a splitter: `fill` writes each branch's 0/1 mask (1 = the branch
+ * predicts that patch) into caller buffers, reusing internal scratch between calls.
+ */
+export interface SplitCore {
+  readonly numPatches: number;
+  /** K, visible patches per branch. */
+  readonly numVisible: number;
+  fill(rng: MaskRng, maskA: Uint8Array, maskB: Uint8Array): void;
+}
+
+function createBlockSplitCore(grid: Grid, numPatches: number, options: SplitMaskOptions): SplitCore {
   const limits = scaledBlockLimits(numPatches);
   const half = Math.floor(numPatches / 2);
-  const sample = createBlockMasker({
+  const cfg = resolveBlockMaskConfig({
     height: grid.height,
     width: grid.width,
     numMasking: half,
@@ -45,20 +56,22 @@ function createBlockSplitter(grid: Grid, numPatches: number, options: SplitMaskO
     minAspect: options.minAspect ?? 0.3,
     maxAspect: options.maxAspect,
   });
-  return (rng: MaskRng): SplitPair => {
-    const block = sample(rng); // 1 = in A
-    const s = toSampler(rng);
-    let count = 0;
-    for (let i = 0; i < numPatches; i++) count += block[i];
-    topUpInPlace(block, half - count, s);
-    const maskA = new Uint8Array(numPatches);
-    for (let i = 0; i < numPatches; i++) maskA[i] = 1 - block[i];
-    if (numPatches % 2 === 1) topUpInPlace(block, 1, s); // odd L: one patch in neither branch
-    return { a: maskToIndices(maskA), b: maskToIndices(block) };
+  const scratch = new Int32Array(numPatches);
+  return {
+    numPatches,
+    numVisible: half,
+    fill: (rng, maskA, maskB) => {
+      const s = toSampler(rng);
+      maskB.fill(0);
+      const count = fillBlockMask(maskB, cfg, s); // block mask = A's patches = what B predicts
+      topUpInPlace(maskB, half - count, s, scratch);
+      for (let i = 0; i < numPatches; i++) maskA[i] = 1 - maskB[i];
+      if (numPatches % 2 === 1) topUpInPlace(maskB, 1, s, scratch); // odd L: one patch in neither branch
+    },
   };
 }
 
-function createRandomSplitter(numPatches: number, visibleFraction: number) {
+function createRandomSplitCore(numPatches: number, visibleFraction: number): SplitCore {
   if (!(Number.isFinite(visibleFraction) && visibleFraction > 0 && visibleFraction <= 0.5)) {
     throw new InvalidArgumentError(`splitMask: visibleFraction must be in (0, 0.5], got ${visibleFraction}`);
   }
@@ -68,24 +81,39 @@ function createRandomSplitter(numPatches: number, visibleFraction: number) {
       `splitMask: visibleFraction=${visibleFraction} of L=${numPatches} leaves no visible patch per branch`,
     );
   }
-  return (rng: MaskRng): SplitPair => {
-    const s = toSampler(rng);
-    const perm = new Int32Array(numPatches);
-    for (let i = 0; i < numPatches; i++) perm[i] = i;
-    for (let i = 0; i < 2 * k; i++) {
-      const j = i + s.below(numPatches - i);
-      const t = perm[j];
-      perm[j] = perm[i];
-      perm[i] = t;
-    }
-    const maskA = new Uint8Array(numPatches).fill(1);
-    const maskB = new Uint8Array(numPatches).fill(1);
-    for (let i = 0; i < k; i++) {
-      maskA[perm[i]] = 0;
-      maskB[perm[k + i]] = 0;
-    }
-    return { a: maskToIndices(maskA), b: maskToIndices(maskB) };
+  const perm = new Int32Array(numPatches);
+  return {
+    numPatches,
+    numVisible: k,
+    fill: (rng, maskA, maskB) => {
+      const s = toSampler(rng);
+      for (let i = 0; i < numPatches; i++) perm[i] = i;
+      for (let i = 0; i < 2 * k; i++) {
+        const j = i + s.below(numPatches - i);
+        const t = perm[j];
+        perm[j] = perm[i];
+        perm[i] = t;
+      }
+      maskA.fill(1);
+      maskB.fill(1);
+      for (let i = 0; i < k; i++) {
+        maskA[perm[i]] = 0;
+        maskB[perm[k + i]] = 0;
+      }
+    },
   };
+}
+
+/** Validates a grid and split options once and returns the allocation-free split core. */
+export function createSplitCore(grid: Grid, options: SplitMaskOptions = {}): SplitCore {
+  const numPatches = checkGrid('splitMask', grid);
+  const mode = options.mode ?? 'block';
+  if (mode === 'block') {
+    if (numPatches < 2) throw new InvalidArgumentError(`splitMask: need L >= 2 patches, got L=${numPatches}`);
+    return createBlockSplitCore(grid, numPatches, options);
+  }
+  if (mode === 'random') return createRandomSplitCore(numPatches, options.visibleFraction ?? 0.25);
+  throw new InvalidArgumentError(`splitMask: mode must be 'block' or 'random', got ${JSON.stringify(mode)}`);
 }
 
 /**
@@ -93,14 +121,13 @@ function createRandomSplitter(numPatches: number, visibleFraction: number) {
  * @example const split = createSplitter({ height: 14, width: 14 }); const { a, b } = split(rng);
  */
 export function createSplitter(grid: Grid, options: SplitMaskOptions = {}): (rng: MaskRng) => SplitPair {
-  const numPatches = checkGrid('splitMask', grid);
-  const mode = options.mode ?? 'block';
-  if (mode === 'block') {
-    if (numPatches < 2) throw new InvalidArgumentError(`splitMask: need L >= 2 patches, got L=${numPatches}`);
-    return createBlockSplitter(grid, numPatches, options);
-  }
-  if (mode === 'random') return createRandomSplitter(numPatches, options.visibleFraction ?? 0.25);
-  throw new InvalidArgumentError(`splitMask: mode must be 'block' or 'random', got ${JSON.stringify(mode)}`);
+  const core = createSplitCore(grid, options);
+  const maskA = new Uint8Array(core.numPatches);
+  const maskB = new Uint8Array(core.numPatches);
+  return (rng) => {
+    core.fill(rng, maskA, maskB);
+    return { a: maskToIndices(maskA), b: maskToIndices(maskB) };
+  };
 }
 
 /**

@@ -8,10 +8,13 @@ import { type Sampler, toSampler } from './internal/sampler';
 import { checkInt } from './internal/validate';
 import type { MaskRng } from './types';
 
-/** In place: masks `need` uniformly random unmasked positions (partial Fisher-Yates over them). */
-export function topUpInPlace(mask: Uint8Array, need: number, s: Sampler): void {
+/**
+ * In place: masks `need` uniformly random unmasked positions (partial Fisher-Yates over them).
+ * `scratch` (Int32Array of at least L) avoids an allocation on hot paths.
+ */
+export function topUpInPlace(mask: Uint8Array, need: number, s: Sampler, scratch?: Int32Array): void {
   if (need <= 0) return;
-  const free = new Int32Array(mask.length);
+  const free = scratch ?? new Int32Array(mask.length);
   let n = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] === 0) free[n++] = i;
   for (let i = 0; i < need; i++) {
