@@ -29,6 +29,8 @@ export type { RandomPatchesOptions } from './random-patches';
 export { fitRandomPatchesTokenizer } from './random-patches';
 export type { RandomProjectionOptions } from './random-projection';
 export { createRandomProjectionTokenizer, randomProjectionVectors } from './random-projection';
+export type { RgbaImage } from './render';
+export { codewordPatches, renderTokenColors, renderTokenPatches, tokenColor } from './render';
 export type { ImageBatch, ImageBatchSource, PatchSample, SamplePatchesOptions } from './sampling';
 export { samplePatches } from './sampling';
 export {

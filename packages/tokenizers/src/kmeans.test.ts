@@ -76,6 +76,26 @@ describeEachBackend('kmeansPlusPlus', () => {
     }
     expect(clusters.size).toBe(4);
   });
+  test('several centres per round: distinct data points, deterministic', async () => {
+    const rows = store(fx.points.data, fx.dim, 50);
+    const a = await kmeansPlusPlus(rows, 30, { seed: 1, perRound: 4, sampleSize: 120 });
+    const b = await kmeansPlusPlus(rows, 30, { seed: 1, perRound: 4, sampleSize: 120 });
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const index = new Map<string, number>();
+    for (let i = 0; i < rows.count; i++) index.set(Array.from(rows.row(i)).join(), i);
+    const picked = new Set<number>();
+    for (let c = 0; c < 30; c++) {
+      const i = index.get(Array.from(a.subarray(c * fx.dim, (c + 1) * fx.dim)).join());
+      expect(i).toBeDefined();
+      picked.add(i!);
+    }
+    expect(picked.size).toBe(30);
+  });
+  test('k = N picks every point once even when all distances reach zero', async () => {
+    const rows = store(new Float32Array(5 * 4).fill(0.5), 4, 8);
+    const c = await kmeansPlusPlus(rows, 5, { seed: 0, perRound: 2 });
+    expect(Array.from(c)).toEqual(new Array(20).fill(0.5));
+  });
   test('rejects k larger than the number of points', async () => {
     const rows = store(new Float32Array(3 * 4).fill(1), 4, 8);
     await expect(kmeansPlusPlus(rows, 5, { seed: 0 })).rejects.toThrow(

@@ -12,7 +12,7 @@
  * Empty clusters are re-seeded from the points farthest from their centroid (lowest best score,
  * ties by index), one distinct point per empty cluster, in cluster order (as sklearn's relocation does).
  */
-import { createRng, InvalidArgumentError } from '@splitmask/core';
+import { createRng, InvalidArgumentError, type Rng } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { nearestCodewordWithScore } from './codebook';
 import type { RowStore } from './internal/row-store';
@@ -177,16 +177,24 @@ export interface KMeansPlusPlusOptions {
   seed: number;
   /**
    * Seed from a uniform random subset of this many points (default min(N, 4·V)): plain k-means++ costs
-   * V passes over the data, 4.7 TFLOP for 8192 centroids on 3M patches; on a 32k-point subset it is
-   * ~100 GFLOP of matrix-vector products. The Lloyd iterations that follow see every point.
+   * V passes over the data (4.7 TFLOP for 8192 centroids on 3M patches). The Lloyd iterations that
+   * follow see every point.
    */
   sampleSize?: number;
+  /**
+   * Centres drawn per round (default ceil(V / 128), so at most 128 rounds). Within a round, centres are
+   * D²-sampled without replacement from the distances of the previous round; then the distances are
+   * updated by one [m, P]·[P, perRound] matmul (the fast path) instead of `perRound` matrix-vector
+   * products. 1 is exact k-means++; 8192 centroids at 1 per round would take minutes on wasm.
+   */
+  perRound?: number;
   signal?: AbortSignal;
 }
 
 /**
- * k-means++ seeding (Arthur & Vassilvitskii 2007; D² sampling with one candidate per step) on a random
- * subset of the points. rows: [N, P] → initial centroids [V, P] (copies of distinct points).
+ * k-means++ seeding (Arthur & Vassilvitskii 2007; D² sampling, one candidate per draw) on a random
+ * subset of the points, drawing `perRound` centres per distance update (see the option).
+ * rows: [N, P] → initial centroids [V, P] (copies of distinct points).
  * @example const init = await kmeansPlusPlus(sample.rows, 8192, { seed: 0 });
  */
 export async function kmeansPlusPlus(
@@ -198,6 +206,9 @@ export async function kmeansPlusPlus(
   const n = rows.count;
   if (!Number.isInteger(k) || k < 1 || k > n)
     throw new InvalidArgumentError(`k-means++: k must be an integer in [1, N=${n}], got ${k}`);
+  const perRound = opts.perRound ?? Math.ceil(k / 128);
+  if (!Number.isInteger(perRound) || perRound < 1)
+    throw new InvalidArgumentError(`k-means++: perRound must be a positive integer, got ${perRound}`);
   const rng = createRng(opts.seed);
   const m = Math.max(k, Math.min(n, opts.sampleSize ?? 4 * k));
   const pick = m === n ? Int32Array.from({ length: n }, (_, i) => i) : rng.permutation(n).subarray(0, m);
@@ -209,29 +220,58 @@ export async function kmeansPlusPlus(
   }
   const out = new Float32Array(k * d);
   const minD = new Float64Array(m).fill(Number.POSITIVE_INFINITY);
+  const chosenMask = new Uint8Array(m);
   const x = tf.tensor2d(sub, [m, d]);
   try {
-    let chosen = rng.int(m);
-    for (let c = 0; c < k; c++) {
+    let round = [rng.int(m)];
+    let c = 0;
+    for (;;) {
       opts.signal?.throwIfAborted();
-      const center = sub.subarray(chosen * d, (chosen + 1) * d);
-      out.set(center, c * d);
-      if (c === k - 1) break;
-      const s = tf.tidy(() => tf.matMul(x, tf.tensor2d(center, [d, 1])));
-      const dots = await s.data();
+      for (const i of round) {
+        out.set(sub.subarray(i * d, (i + 1) * d), c++ * d);
+        chosenMask[i] = 1;
+      }
+      if (c === k) break;
+      const centers = new Float32Array(d * round.length); // [P, r]
+      round.forEach((i, r) => {
+        for (let j = 0; j < d; j++) centers[j * round.length + r] = sub[i * d + j];
+      });
+      const s = tf.tidy(() => tf.matMul(x, tf.tensor2d(centers, [d, round.length])));
+      const dots = await s.data(); // [m, r]
       s.dispose();
       let total = 0;
       for (let i = 0; i < m; i++) {
-        const dist = Math.max(0, xsq[i] + xsq[chosen] - 2 * dots[i]);
-        if (dist < minD[i]) minD[i] = dist;
+        for (let r = 0; r < round.length; r++) {
+          const dist = Math.max(0, xsq[i] + xsq[round[r]] - 2 * dots[i * round.length + r]);
+          if (dist < minD[i]) minD[i] = dist;
+        }
+        if (chosenMask[i]) minD[i] = 0;
         total += minD[i];
       }
-      chosen = total > 0 ? sampleIndex(minD, total, rng.random()) : rng.int(m);
+      round = drawRound(minD, total, Math.min(perRound, k - c), chosenMask, rng);
     }
   } finally {
     x.dispose();
   }
   return out;
+}
+
+/** D²-samples `count` distinct unchosen indices (uniformly among unchosen ones once all weights are 0). */
+function drawRound(minD: Float64Array, total: number, count: number, chosen: Uint8Array, rng: Rng): number[] {
+  const w = Float64Array.from(minD);
+  const picked: number[] = [];
+  for (let t = 0; t < count; t++) {
+    let i = total > 0 ? sampleIndex(w, total, rng.random()) : -1;
+    if (i < 0) {
+      const free: number[] = [];
+      for (let j = 0; j < w.length; j++) if (!chosen[j] && !picked.includes(j)) free.push(j);
+      i = free[rng.int(free.length)];
+    }
+    picked.push(i);
+    total -= w[i];
+    w[i] = 0;
+  }
+  return picked;
 }
 
 function sampleIndex(w: Float64Array, total: number, u: number): number {
@@ -241,5 +281,5 @@ function sampleIndex(w: Float64Array, total: number, u: number): number {
     if (target < 0 && w[i] > 0) return i;
   }
   for (let i = w.length - 1; i >= 0; i--) if (w[i] > 0) return i;
-  return 0;
+  return -1;
 }
