@@ -68,10 +68,17 @@ export function encodeF16(values: ArrayLike<number>): Uint16Array {
   return out;
 }
 
-/** Uint16Array of F16 bits → Float32Array. */
+let f16Table: Float32Array | undefined;
+
+/** Uint16Array of F16 bits → Float32Array (through a 256 KiB table of all 65536 values, built once). */
 export function decodeF16(bits: Uint16Array): Float32Array {
+  if (!f16Table) {
+    f16Table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) f16Table[h] = f16BitsToFloat32(h);
+  }
+  const table = f16Table;
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = f16BitsToFloat32(bits[i]);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
   return out;
 }
 

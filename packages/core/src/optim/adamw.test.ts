@@ -2,13 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeEachBackend, expectClose, loadJsonFixture } from '@splitmask/test-utils';
+import { describeEachBackend, expectClose, expectNoLeak, loadJsonFixture } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, expect, test } from 'vitest';
 import { SafetensorsError } from '../io/safetensors-error';
-import { disposeParams } from '../params/tree';
+import { disposeParams, toVariables, varList } from '../params/tree';
 import { type AdamW, createAdamW } from './adamw';
 import { decodeAdamWState, encodeAdamWState, loadAdamWState, saveAdamWState } from './adamw-state';
+import { clipByGlobalNorm } from './clip';
 
 interface Fixture {
   shapes: Record<string, number[]>;
@@ -102,8 +103,48 @@ describeEachBackend('createAdamW', (backend) => {
     const vars = tf.engine().registeredVariables;
     expect(vars[`${role}/adam_m/pos_embed`]?.trainable).toBe(false);
     expect(vars[`${role}/adam_v/head.weight`]?.shape).toEqual([4, 3]);
+    expectNoLeak(() => opt.getState().tensors, 'getState');
+    const st = opt.getState();
+    expectNoLeak(() => opt.setState(st), 'setState');
+    tf.dispose(st.tensors);
     opt.dispose();
     expect(vars[`${role}/adam_m/pos_embed`]).toBeUndefined();
+  });
+
+  test('composes with tf.variableGrads and clipping: a least-squares fit converges, no leaks', async () => {
+    const role = `adamw-fit-${backend}`;
+    const params = toVariables({ head: { weight: tf.zeros([3, 1]), bias: tf.zeros([1]) } }, role);
+    const opt = createAdamW(params, { weightDecay: 0.01 });
+    live.push({ params: { 'head.weight': params.head.weight, 'head.bias': params.head.bias }, opt });
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [0, 1, 0],
+      [2, 0, 1],
+      [1, 1, 1],
+    ]);
+    const y = tf.tensor2d([[1], [-1], [2], [0.5]]);
+    const loss = () =>
+      tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, params.head.weight), params.head.bias), y))) as tf.Scalar;
+    const l0 = loss();
+    const first = (await l0.data())[0];
+    l0.dispose();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 120; i++) {
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(loss, varList(params));
+        opt.step(clipByGlobalNorm(grads, 1).grads, { lr: 0.1 });
+      });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const l1 = loss();
+    const last = (await l1.data())[0];
+    l1.dispose();
+    expect(last).toBeLessThan(first / 20);
+    expect(opt.groups.map((g) => [g.name, g.weightDecay])).toEqual([
+      ['head.weight', 0.01],
+      ['head.bias', 0],
+    ]);
+    tf.dispose([x, y]);
   });
 
   test('state round trip through safetensors bytes and files resumes bit-identically', async () => {
