@@ -138,3 +138,11 @@ describe('parseMaskSpec reports every bad field at once', () => {
     expect(() => createMaskGenerator(spec)).toThrow(message);
   });
 });
+
+test('sampleBatch rejects a bad batch size, naming it', () => {
+  const split = createMaskGenerator({ kind: 'split', height: 4, width: 4 });
+  const rand = createMaskGenerator({ kind: 'random', height: 4, width: 4, numMasking: 2 });
+  expect(() => split.sampleBatch(createRng(0), 2.5)).toThrow(/batchSize must be an integer >= 0, got 2.5/);
+  expect(() => rand.sampleBatch(createRng(0), -1)).toThrow(InvalidArgumentError);
+  expect(rand.sampleBatch(createRng(0), 0).length).toBe(0);
+});

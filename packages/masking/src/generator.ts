@@ -6,7 +6,7 @@ import { createBlockMasker, resolveBlockMaskConfig } from './block-mask';
 import { MaskSpecError } from './errors';
 import { stackMasks, writeIndices } from './indices';
 import { toSampler } from './internal/sampler';
-import { checkInt } from './internal/validate';
+import { checkGrid, checkInt } from './internal/validate';
 import { randomMask } from './random-mask';
 import { createSplitCore, createSplitter, type SplitCore, scaledBlockLimits } from './split-mask';
 import { countMasked, topUpInPlace } from './top-up';
@@ -184,6 +184,15 @@ export function parseMaskSpec(json: unknown): MaskGeneratorSpec {
   return o as unknown as MaskGeneratorSpec;
 }
 
+function sampleMaskBatch(
+  sample: (rng: MaskRng) => Uint8Array,
+  rng: MaskRng,
+  batchSize: number,
+): Float32Array {
+  checkInt('sampleBatch', 'batchSize', batchSize, 0);
+  return stackMasks(Array.from({ length: batchSize }, () => sample(rng)));
+}
+
 function createBlockGenerator(spec: BlockMaskSpec): MaskGenerator {
   const cfg = resolveBlockMaskConfig(spec);
   const exact = spec.exact ?? false;
@@ -201,14 +210,15 @@ function createBlockGenerator(spec: BlockMaskSpec): MaskGenerator {
     numPatches,
     numMasked: exact ? cfg.numMasking : null,
     sample,
-    sampleBatch: (rng, batchSize) => stackMasks(Array.from({ length: batchSize }, () => sample(rng))),
+    sampleBatch: (rng, batchSize) => sampleMaskBatch(sample, rng, batchSize),
   };
 }
 
 function createRandomGenerator(spec: RandomMaskSpec): MaskGenerator {
   const { height, width, numMasking } = spec;
   const opts = { height, width, numMasking };
-  randomMask(opts, { random: () => 0 }); // validates now rather than at the first sample
+  checkGrid('createMaskGenerator', opts); // validate now rather than at the first sample
+  checkInt('createMaskGenerator', 'numMasking', numMasking, 0, height * width);
   const sample = (rng: MaskRng): Uint8Array => randomMask(opts, rng);
   return {
     kind: 'random',
@@ -216,7 +226,7 @@ function createRandomGenerator(spec: RandomMaskSpec): MaskGenerator {
     numPatches: height * width,
     numMasked: numMasking,
     sample,
-    sampleBatch: (rng, batchSize) => stackMasks(Array.from({ length: batchSize }, () => sample(rng))),
+    sampleBatch: (rng, batchSize) => sampleMaskBatch(sample, rng, batchSize),
   };
 }
 

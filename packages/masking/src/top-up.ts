@@ -26,7 +26,10 @@ export function topUpInPlace(mask: Uint8Array, need: number, s: Sampler, scratch
   }
 }
 
-/** Number of ones in a 0/1 mask. */
+/**
+ * Number of ones (masked patches) in a 0/1 mask [L].
+ * @example countMasked(blockMask(opts, rng)) // ≤ opts.numMasking
+ */
 export function countMasked(mask: ArrayLike<number>): number {
   let c = 0;
   for (let i = 0; i < mask.length; i++) c += mask[i];
