@@ -156,7 +156,7 @@ function checkSafeInt(name: string, value: number): void {
  * r.random();        // 0.8444218515250481, as r.random() in Python
  * r.randint(0, 13);  // same as r.randint(0, 13)
  */
-export function createPyRandom(seed: number | bigint = 0): PyRandom {
+export function createPyRandom(seed: number | bigint): PyRandom {
   const mt = new Uint32Array(N);
   let index = N;
   let gaussNext: number | null = null;
