@@ -134,6 +134,44 @@ def random_mask_fixtures():
     return out
 
 
+def py_round_limits(L):
+    mn = max(1, round(16 * L / 196))
+    return mn, max(mn, round(75 * L / 196))
+
+
+def top_up(mask, need):
+    """Partial Fisher-Yates over the free patches (ascending), as @splitmask/masking topUpMask."""
+    free = [i for i in range(mask.size) if mask[i] == 0]
+    n = len(free)
+    for i in range(need):
+        j = i + random.randrange(n - i)
+        free[i], free[j] = free[j], free[i]
+        mask[free[i]] = 1
+
+
+def split_fixtures():
+    """SplitMask 'block' split (project reading, paper.md Decisions 1): BEiT at floor(L/2) with blocks
+    16..75 scaled by L/196, topped up; A = block mask, B = complement (odd L: minus one random patch)."""
+    out = []
+    for h, w, seed in [(14, 14, 20), (7, 7, 21), (8, 8, 22)]:
+        L = h * w
+        half = L // 2
+        mn, mx = py_round_limits(L)
+        gen = MaskingGenerator((h, w), half, mn, mx)
+        random.seed(seed)
+        splits = []
+        for _ in range(60):
+            block = gen().reshape(-1)
+            top_up(block, half - int(block.sum()))
+            a_visible = [i for i in range(L) if block[i] == 1]
+            if L % 2 == 1:
+                top_up(block, 1)
+            b_visible = [i for i in range(L) if block[i] == 0]
+            splits.append([a_visible, b_visible])
+        out.append({'height': h, 'width': w, 'seed': seed, 'splits': splits})
+    return out
+
+
 def stats_fixture(n=10000, seed=2024):
     """Distribution of BEiT masks at 14x14, 98 patches, blocks of 16..75: the SplitMask setting."""
     gen = MaskingGenerator((14, 14), 98, 16, 75)
@@ -176,7 +214,7 @@ def main():
         return
     os.makedirs(OUT_DIR, exist_ok=True)
     for name, data in [('block-masks.json', block_fixtures()), ('random-masks.json', random_mask_fixtures()),
-                       ('block-stats-14x14.json', stats_fixture())]:
+                       ('splits.json', split_fixtures()), ('block-stats-14x14.json', stats_fixture())]:
         path = os.path.join(OUT_DIR, name)
         with open(path, 'w') as f:
             json.dump({'python': sys.version.split()[0], 'numpy': np.__version__, 'data': data}, f,

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { blockMask, createBlockMasker } from './block-mask';
 import { hexToMask, loadFixture } from './internal/test-fixtures';
 import { randomMask } from './random-mask';
+import { createSplitter } from './split-mask';
 
 interface BlockFixture {
   name: string;
@@ -78,4 +79,24 @@ describe('randomMask equals numpy stable argsort of random.random() noise', () =
       for (const hex of f.masks) expect(randomMask(f, rng)).toEqual(hexToMask(hex, L));
     },
   );
+});
+
+interface SplitFixture {
+  height: number;
+  width: number;
+  seed: number;
+  splits: [number[], number[]][];
+}
+
+describe("splitMask 'block' equals the Python reference split (BEiT + top-up) under createPyRandom", () => {
+  const splitFixtures = loadFixture<SplitFixture[]>('splits.json');
+  test.each(splitFixtures.map((f) => [`${f.height}x${f.width}`, f] as const))('%s', (_n, f) => {
+    const split = createSplitter({ height: f.height, width: f.width });
+    const rng = createPyRandom(f.seed);
+    const got = f.splits.map(() => {
+      const { a, b } = split(rng);
+      return [Array.from(a.visible), Array.from(b.visible)];
+    });
+    expect(got).toEqual(f.splits);
+  });
 });
