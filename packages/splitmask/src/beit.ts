@@ -6,7 +6,7 @@
  * (the plain "ViT used in this paper" setting), so the encoder is the same one SplitMask trains.
  */
 import type { Rng } from '@splitmask/core';
-import { layerNorm, linear } from '@splitmask/core';
+import { createRng, layerNorm, linear } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import {
@@ -15,12 +15,15 @@ import {
   type LinearParams,
   maskedCrossEntropy,
   patchify,
+  scaledBlockLimits,
   selectTokens,
+  topUpMask,
   transformerBlock,
-  truncNormal,
   type VitConfig,
   type VitParams,
+  vitPosEmbed,
 } from './deps';
+import { truncNormal } from './init';
 import { type ForwardOptions, type LossParts, toVitConfig } from './splitmask';
 
 /** Encoder + mask token + LM head. */
@@ -48,20 +51,12 @@ export function initBeitParams(m: ModelConfig, vocabSize: number, rng: Rng): Bei
 export function drawBeitMasks(batch: number, grid: number, ratio: number, rng: Rng) {
   const L = grid * grid;
   const m = Math.max(1, Math.round(ratio * L));
-  const scale = L / 196;
+  const limits = scaledBlockLimits(L);
   const masked = new Int32Array(batch * m);
   const weight = new Float32Array(batch * L);
   for (let i = 0; i < batch; i++) {
-    const mask = blockMask(
-      {
-        height: grid,
-        width: grid,
-        numMasking: m,
-        minNumPatches: Math.max(1, Math.round(16 * scale)),
-        maxNumPatches: Math.max(2, Math.round(75 * scale)),
-      },
-      rng,
-    );
+    // BEiT's generator can stop short of its target: top up to exactly m (fixed shapes).
+    const mask = topUpMask(blockMask({ height: grid, width: grid, numMasking: m, ...limits }, rng), m, rng);
     let j = 0;
     mask.forEach((v, p) => {
       if (v) {
@@ -125,16 +120,18 @@ export function beitEncode(
     const w = inputs.maskWeight;
     const mixed = tf.add(tf.mul(x, tf.sub(1, w)), tf.mul(params.mask_token, w)); // mask_token replaces the embedding
     const cls = tf.tile(e.cls_token, [b, 1, 1]);
-    let h = tf.add(tf.concat([cls, mixed], 1), e.pos_embed) as tf.Tensor3D;
+    let h = tf.add(tf.concat([cls, mixed], 1), vitPosEmbed(e, vit)) as tf.Tensor3D;
+    // Same drop-path schedule and per-block seeds as @splitmask/vit's encoder.
+    const rng = createRng(opts.seed ?? 0);
     e.blocks.forEach((bp, i) => {
-      const rate = vit.depth > 1 ? (vit.dropPathRate * i) / (vit.depth - 1) : vit.dropPathRate;
+      const rate = vit.depth > 1 ? (vit.dropPathRate * i) / (vit.depth - 1) : 0;
       h = transformerBlock(bp, h, vit, {
         dropPath: rate,
-        seed: (opts.seed ?? 0) * 1009 + i * 2,
+        seed: rng.split(i).nextUint32(),
         training: opts.training,
       });
     });
-    return layerNorm(h, e.norm);
+    return e.norm ? layerNorm(h, e.norm, vit.layerNormEps) : h;
   });
 }
 

@@ -6,29 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, expect, test } from 'vitest';
 import { CheckpointMismatchError, createCheckpointManager, listCheckpoints } from './checkpoint';
 import { resolvePretrainConfig } from './config';
-import { decodeSafetensors, encodeSafetensors } from './internal/safetensors';
 
 const root = mkdtempSync(join(tmpdir(), 'splitmask-ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-test('safetensors round trip (F32, I32, metadata), header 8-byte aligned', () => {
-  const bytes = encodeSafetensors(
-    {
-      b: { dtype: 'int32', shape: [3], data: Int32Array.from([1, -2, 3]) },
-      a: { dtype: 'float32', shape: [2, 2], data: Float32Array.from([0.5, -1, 2, 3.25]) },
-    },
-    { step: '7' },
-  );
-  const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-  expect((8 + n) % 8).toBe(0);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  expect(header.a).toEqual({ dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] });
-  expect(header.b).toEqual({ dtype: 'I32', shape: [3], data_offsets: [16, 28] });
-  const back = decodeSafetensors(bytes);
-  expect(Array.from(back.tensors.a.data)).toEqual([0.5, -1, 2, 3.25]);
-  expect(Array.from(back.tensors.b.data)).toEqual([1, -2, 3]);
-  expect(back.metadata).toEqual({ step: '7' });
-});
 
 describeEachBackend('checkpoint manager', (backend) => {
   test('saves atomically, keeps the last k, loads back, refuses another config', async () => {

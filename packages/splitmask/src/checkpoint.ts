@@ -7,10 +7,15 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SplitmaskError } from '@splitmask/core';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  fromTfTensors,
+  type SafetensorsTensor,
+  SplitmaskError,
+} from '@splitmask/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { configFingerprint, diffConfigs, type PretrainConfig } from './config';
-import { decodeSafetensors, encodeSafetensors, type HostTensor } from './internal/safetensors';
 
 /** Resuming from a checkpoint written by a different configuration. */
 export class CheckpointMismatchError extends SplitmaskError {
@@ -30,7 +35,7 @@ export interface CheckpointState {
 /** A checkpoint read back: host tensors (caller turns them into tensors) and the JSON state. */
 export interface LoadedCheckpoint {
   path: string;
-  tensors: Record<string, HostTensor>;
+  tensors: Record<string, SafetensorsTensor>;
   state: CheckpointState;
 }
 
@@ -43,19 +48,6 @@ export function listCheckpoints(dir: string): string[] {
     .filter((n) => NAME.test(n) && existsSync(join(dir, n, 'state.json')))
     .sort()
     .map((n) => join(dir, n));
-}
-
-/** Reads tensors to host memory (an await point: call at the loop edge only). */
-export async function toHostTensors(tensors: Record<string, tf.Tensor>): Promise<Record<string, HostTensor>> {
-  const out: Record<string, HostTensor> = {};
-  for (const [name, t] of Object.entries(tensors)) {
-    const data = await t.data();
-    out[name] =
-      t.dtype === 'int32'
-        ? { dtype: 'int32', shape: [...t.shape], data: new Int32Array(data as Int32Array) }
-        : { dtype: 'float32', shape: [...t.shape], data: new Float32Array(data as Float32Array) };
-  }
-  return out;
 }
 
 /**
@@ -82,7 +74,7 @@ export function createCheckpointManager({
       tensors: Record<string, tf.Tensor>,
       extra: Record<string, unknown> = {},
     ): Promise<string> {
-      const host = await toHostTensors(tensors);
+      const host = await fromTfTensors(tensors); // async reads: the loop edge is the only await
       mkdirSync(dir, { recursive: true });
       const final = join(dir, `step-${String(step).padStart(8, '0')}`);
       const tmp = `${final}.tmp-${process.pid}`;

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type BackendChoice, createRng, initBackend, isBackendChoice } from '@splitmask/core';
+import { saveTokenizer } from '@splitmask/tokenizers';
 import { type FlagSpec, intFlag, numberFlag, type ParsedArgs, parseArgs } from './cli-args';
 import {
   ConfigError,
@@ -17,12 +18,11 @@ import {
 } from './config';
 import { DEMO_CONFIG, runDemo, TINY_DEMO_CONFIG } from './demo';
 import { loadFashionMnistArray } from './internal/fashion-mnist';
-import { encodeSafetensors } from './internal/safetensors';
 import { createJsonlLogger } from './jsonl';
 import { createProgressBar } from './progress';
 import { writeRunPictures } from './run-pictures';
 import { createArraySource, imagesOf } from './source';
-import { createPretrainer, type TrainEvent } from './trainer';
+import { buildTokenizer, createPretrainer, type TrainEvent } from './trainer';
 
 const USAGE = `splitmask <command> [options]
 
@@ -236,22 +236,11 @@ async function tokenizerFit(args: ParsedArgs): Promise<number> {
   const data = loadDataset(dataset);
   await setBackend(args, log);
   const source = createArraySource(data, { imageSize: config.model.imageSize, seed: config.seed });
-  const trainer = await createPretrainer({ config, source, role: 'tokenizer-fit' });
-  const vocab = trainer.tokenizer.toTensors().vocab;
+  const tokenizer = await buildTokenizer(config, source);
   const out = resolve(typeof args.flags.out === 'string' ? args.flags.out : './tokenizer.safetensors');
-  writeFileSync(
-    out,
-    encodeSafetensors(
-      { vocab: { dtype: 'float32', shape: vocab.shape, data: new Float32Array(await vocab.data()) } },
-      {
-        kind: 'kmeans',
-        patchSize: String(config.model.patchSize),
-        normalization: JSON.stringify(source.normalization),
-      },
-    ),
-  );
-  log(`k-means vocabulary [${vocab.shape}] written to ${out}`);
-  trainer.dispose();
+  await saveTokenizer(tokenizer, out);
+  log(`k-means vocabulary (V=${tokenizer.vocabSize}, patch ${tokenizer.patchSize}) written to ${out}`);
+  tokenizer.dispose();
   return 0;
 }
 

@@ -232,9 +232,6 @@ function crossChecks(c: PretrainConfig, issues: string[]): void {
   }
   const grid = Math.floor(m.imageSize / m.patchSize);
   if (grid * grid < 4) issues.push(`model: a ${grid}x${grid} patch grid is too small (need at least 2x2)`);
-  if (c.method === 'splitmask' && c.masking.mode === 'block' && (grid * grid) % 2 !== 0) {
-    issues.push(`masking.mode: 'block' needs an even number of patches for |A| = |B|, got ${grid}x${grid}`);
-  }
   if (Number.isInteger(m.embedDim) && Number.isInteger(m.numHeads) && m.embedDim % m.numHeads !== 0) {
     issues.push(`model.embedDim: ${m.embedDim} is not divisible by model.numHeads=${m.numHeads}`);
   }

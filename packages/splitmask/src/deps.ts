@@ -1,24 +1,26 @@
 /**
- * The one place this package imports sibling-package functionality from. While a sibling package has
- * not landed, the import points at a minimal internal version (src/internal/, each marked
- * TODO(integrate)); switching is a one-line change here.
+ * The sibling-package functionality this package builds on, gathered in one place so the model code
+ * reads as the paper's steps. Everything here comes from the workspace packages' public exports.
  */
-export { infoNCE, maskedCrossEntropy } from './internal/losses';
-export type { Split } from './internal/masking';
-export { blockMask, splitMask } from './internal/masking';
-export type { AdamW } from './internal/optim';
-export { clipByGlobalNorm, cosineSchedule, createAdamW, noWeightDecay } from './internal/optim';
-export type { Normalization, Tokenizer } from './internal/tokenizer';
-export { createRandomProjectionTokenizer, fitKMeansTokenizer } from './internal/tokenizer';
-export type { BlockParams, LinearParams, VitConfig, VitParams } from './internal/vit';
+
+export { infoNCE, maskedCrossEntropy } from '@splitmask/losses';
+export { blockMask, scaledBlockLimits, splitMask, topUpMask } from '@splitmask/masking';
+export type { Tokenizer } from '@splitmask/tokenizers';
+export {
+  createCodebookTokenizer,
+  createRandomProjectionTokenizer,
+  fitKMeansTokenizer,
+} from '@splitmask/tokenizers';
+export type { BlockParams, LinearParams, VitConfig, VitParams } from '@splitmask/vit';
 export {
   initBlockParams,
   initVitParams,
-  numPatches,
   patchify,
   placeTokens,
+  resolveVitConfig,
   selectTokens,
   transformerBlock,
-  truncNormal,
+  vitDims,
   vitEncode,
-} from './internal/vit';
+  vitPosEmbed,
+} from '@splitmask/vit';

@@ -24,14 +24,16 @@ import {
   type LinearParams,
   maskedCrossEntropy,
   placeTokens,
+  resolveVitConfig,
   selectTokens,
   splitMask,
   transformerBlock,
-  truncNormal,
   type VitConfig,
   type VitParams,
   vitEncode,
+  vitPosEmbed,
 } from './deps';
+import { truncNormal } from './init';
 
 /** The SplitMask decoder: mask token, blocks, final norm, vocabulary head. */
 export interface SplitMaskDecoderParams {
@@ -49,7 +51,7 @@ export interface SplitMaskParams {
 
 /** The ViT config of the encoder described by a ModelConfig. */
 export function toVitConfig(m: ModelConfig): VitConfig {
-  return {
+  return resolveVitConfig({
     imageSize: m.imageSize,
     patchSize: m.patchSize,
     inChans: m.inChans,
@@ -59,7 +61,9 @@ export function toVitConfig(m: ModelConfig): VitConfig {
     mlpRatio: m.mlpRatio,
     qkvBias: true,
     dropPathRate: m.dropPathRate,
-  };
+    posEmbed: 'learned',
+    pool: 'cls', // final `norm` on tokens (no fc_norm): the decoder reads normalised patch tokens
+  });
 }
 
 /**
@@ -75,11 +79,11 @@ export function initSplitMaskParams(m: ModelConfig, vocabSize: number, rng: Rng)
     encoder,
     decoder: {
       mask_token: truncNormal([1, 1, d], 0.02, drng) as tf.Tensor3D,
-      blocks: Array.from({ length: m.decoderDepth }, (_, i) => initBlockParams(vit, drng, i + 1)),
-      norm: { weight: tf.ones([d]), bias: tf.zeros([d]) },
+      blocks: Array.from({ length: m.decoderDepth }, (_, i) => initBlockParams(vit, drng.split(i), i)),
+      norm: { weight: tf.ones([d]) as tf.Tensor1D, bias: tf.zeros([d]) as tf.Tensor1D },
       head: {
-        weight: truncNormal([d, vocabSize], 0.02, drng) as tf.Tensor2D,
-        bias: tf.zeros([vocabSize]),
+        weight: truncNormal([d, vocabSize], 0.02, drng.split(1000)) as tf.Tensor2D,
+        bias: tf.zeros([vocabSize]) as tf.Tensor1D,
       },
     },
   };
@@ -107,7 +111,9 @@ export function drawSplitIndices(
   rng: Rng,
   opts: { mode: 'block' | 'random'; visibleFraction: number },
 ): SplitIndices {
-  const splits = Array.from({ length: batch }, () => splitMask({ height: grid, width: grid }, rng, opts));
+  const splits = Array.from({ length: batch }, () =>
+    splitMask({ height: grid, width: grid }, rng, { mode: opts.mode, visibleFraction: opts.visibleFraction }),
+  );
   const k = splits[0].a.visible.length;
   const m = splits[0].a.masked.length;
   const visible = new Int32Array(2 * batch * k);
@@ -196,11 +202,11 @@ export function splitMaskDecode(
 ): tf.Tensor3D {
   return tf.tidy(() => {
     const L = inputs.missingWeight.shape[1];
-    const posPatch = tf.slice(params.encoder.pos_embed, [0, 1, 0], [1, L, -1]); // [1, L, D]
+    const posPatch = tf.slice(vitPosEmbed(params.encoder, vit), [0, 1, 0], [1, L, -1]); // [1, L, D]
     const fill = tf.add(params.decoder.mask_token, posPatch); // [1, L, D]
     let x = tf.add(placeTokens(h, inputs.visible, L), tf.mul(inputs.missingWeight, fill)) as tf.Tensor3D;
     for (const bp of params.decoder.blocks) x = transformerBlock(bp, x, vit, { training: false });
-    return layerNorm(x, params.decoder.norm);
+    return layerNorm(x, params.decoder.norm, vit.layerNormEps);
   });
 }
 

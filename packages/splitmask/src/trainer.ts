@@ -8,21 +8,27 @@
  * The only sync point per step is reading the few loss parts (needed for the NaN check; free on
  * cpu/wasm, one small read on GPU backends).
  */
-import { createRng, flattenParams, SplitmaskError, toVariables } from '@splitmask/core';
-import * as tf from '@tensorflow/tfjs-core';
-import { type CheckpointManager, createCheckpointManager } from './checkpoint';
-import type { PretrainConfig } from './config';
 import {
   type AdamW,
   clipByGlobalNorm,
   cosineSchedule,
   createAdamW,
+  createRng,
+  flattenParams,
+  SplitmaskError,
+  toTfTensors,
+  toVariables,
+} from '@splitmask/core';
+import type { CodebookTokenizerConfig } from '@splitmask/tokenizers';
+import * as tf from '@tensorflow/tfjs-core';
+import { type CheckpointManager, createCheckpointManager } from './checkpoint';
+import type { PretrainConfig } from './config';
+import {
+  createCodebookTokenizer,
   createRandomProjectionTokenizer,
   fitKMeansTokenizer,
-  noWeightDecay,
   type Tokenizer,
 } from './deps';
-import { fromVocab } from './internal/tokenizer';
 import { createMethod, type PretrainMethodImpl } from './method';
 import type { ImageSource } from './source';
 
@@ -79,29 +85,32 @@ export interface PretrainerOptions {
 
 let roleCounter = 0;
 
-async function buildTokenizer(cfg: PretrainConfig, source: ImageSource): Promise<Tokenizer> {
+/**
+ * The tokenizer of `cfg.tokenizer`: random projection, or k-means fitted on the first `fitImages` images
+ * of `source` (seeded, so the same config and data give the same vocabulary).
+ * @example const tok = await buildTokenizer(cfg, source);
+ */
+export async function buildTokenizer(cfg: PretrainConfig, source: ImageSource): Promise<Tokenizer> {
   const t = cfg.tokenizer;
-  const norm = source.normalization;
-  const rng = createRng(t.seed);
-  if (t.kind === 'random-projection') {
-    return createRandomProjectionTokenizer(
-      { vocabSize: t.vocabSize, patchSize: cfg.model.patchSize, channels: source.channels, norm },
-      rng,
-    );
-  }
+  const common = {
+    vocabSize: t.vocabSize,
+    patchSize: cfg.model.patchSize,
+    channels: source.channels,
+    seed: t.seed,
+    normalization: source.normalization,
+  };
+  if (t.kind === 'random-projection') return createRandomProjectionTokenizer(common);
+  // k-means on the first fitImages images of the (seeded) stream, in batches of 256.
   const n = Math.min(t.fitImages, source.length);
-  const pixels = await source.batch(0, n);
   const s = source.imageSize;
-  const images = tf.tensor4d(pixels, [n, s, s, source.channels]);
-  try {
-    return fitKMeansTokenizer(
-      images,
-      { vocabSize: t.vocabSize, patchSize: cfg.model.patchSize, iterations: t.fitIterations, norm },
-      rng,
-    );
-  } finally {
-    images.dispose();
+  async function* batches() {
+    for (let i = 0; i * 256 < n; i++) {
+      const size = Math.min(256, n - i * 256);
+      const all = await source.batch(i, 256);
+      yield { images: all.subarray(0, size * s * s * source.channels), shape: [size, s, s, source.channels] };
+    }
   }
+  return fitKMeansTokenizer(batches(), { ...common, iterations: t.fitIterations, maxImages: n });
 }
 
 /**
@@ -129,13 +138,12 @@ export async function createPretrainer(opts: PretrainerOptions) {
   const loaded = resumeFrom ? ckpt?.load(resumeFrom) : undefined;
 
   let tokenizer: Tokenizer;
-  if (loaded?.tensors['tokenizer.vocab']) {
-    const v = loaded.tensors['tokenizer.vocab'];
-    tokenizer = fromVocab(
-      cfg.tokenizer.kind,
-      tf.tensor2d(v.data as Float32Array, v.shape as [number, number]),
-      cfg.model.patchSize,
-      source.normalization,
+  const savedCodebook = loaded?.tensors['tokenizer.codebook'];
+  if (loaded && savedCodebook) {
+    const { codebook } = toTfTensors({ codebook: savedCodebook });
+    tokenizer = createCodebookTokenizer(
+      loaded.state.tokenizer as CodebookTokenizerConfig,
+      codebook as tf.Tensor2D,
     );
   } else tokenizer = opts.tokenizer ?? (await buildTokenizer(cfg, source));
 
@@ -143,30 +151,34 @@ export async function createPretrainer(opts: PretrainerOptions) {
   const params = toVariables(method.init(tokenizer.vocabSize, createRng(cfg.seed)), role);
   const vars = flattenParams<tf.Variable>(params);
   const byVarName = new Map(Object.entries(vars).map(([n, v]) => [v.name, n]));
+  // BEiT parameter groups: core's default no-decay rule (1-D, biases, norms, pos_embed, cls/mask tokens).
+  // BEiT parameter groups: core's default no-decay rule (1-D, biases, norms, pos_embed, cls/mask tokens).
   const optimizer: AdamW = createAdamW(vars, {
     beta1: cfg.optim.beta1,
     beta2: cfg.optim.beta2,
     eps: cfg.optim.eps,
     weightDecay: cfg.optim.weightDecay,
-    decay: (n, shape) => !noWeightDecay(n, shape),
   });
   let step = 0;
   if (loaded) {
-    const get = (name: string) => {
-      const h = loaded.tensors[name];
-      if (!h)
-        throw new SplitmaskError('CHECKPOINT_MISMATCH', `checkpoint ${loaded.path} has no tensor '${name}'`);
-      return tf.tensor(h.data, h.shape, h.dtype);
-    };
-    tf.tidy(() => {
-      for (const [n, v] of Object.entries(vars)) v.assign(get(`params.${n}`));
-      const moments: Record<string, tf.Tensor> = {};
-      for (const n of Object.keys(vars)) {
-        moments[`m.${n}`] = get(`optim.m.${n}`);
-        moments[`v.${n}`] = get(`optim.v.${n}`);
+    const all = toTfTensors(loaded.tensors);
+    try {
+      for (const [n, v] of Object.entries(vars)) {
+        const t = all[`params.${n}`];
+        if (!t)
+          throw new SplitmaskError(
+            'CHECKPOINT_MISMATCH',
+            `checkpoint ${loaded.path} has no tensor 'params.${n}'`,
+          );
+        v.assign(t);
       }
-      optimizer.setState(moments, loaded.state.optimizerCount as number);
-    });
+      const moments: Record<string, tf.Tensor> = {};
+      for (const [key, t] of Object.entries(all)) if (key.startsWith('optim.')) moments[key.slice(6)] = t;
+      const saved = loaded.state.optimizer as { stepCount: number; paramSteps: Record<string, number> };
+      optimizer.setState({ ...saved, tensors: moments });
+    } finally {
+      tf.dispose(Object.values(all));
+    }
     step = loaded.state.step;
   }
 
@@ -188,7 +200,7 @@ export async function createPretrainer(opts: PretrainerOptions) {
       let sum: Record<string, tf.Tensor> | undefined;
       hostBatches.forEach((pixels, a) => {
         const raw = tf.tensor4d(pixels, [batchSize, s, s, c]);
-        const tokens = tokenizer.tokenize(raw);
+        const tokens = tokenizer.tokenize(raw, { checkFinite: false }); // no host read inside the step
         const images = tf.div(tf.sub(raw, norm.mean), norm.std) as tf.Tensor4D;
         const rng = createRng(cfg.seed).split(1 + stepIndex * accumSteps + a);
         const { tensors } = method.inputs(images, tokens, rng);
@@ -203,7 +215,7 @@ export async function createPretrainer(opts: PretrainerOptions) {
         sum = sum ? Object.fromEntries(Object.entries(sum).map(([k, g]) => [k, tf.add(g, named[k])])) : named;
       });
       const clipped = clipByGlobalNorm(sum as Record<string, tf.Tensor>, cfg.optim.clipGrad);
-      optimizer.step(clipped.grads, schedule(stepIndex));
+      optimizer.step(clipped.grads, { lr: schedule(stepIndex) });
       const parts = tf.div(tf.addN(kept), kept.length);
       const out = tf.concat([parts, tf.reshape(clipped.norm, [1])]) as tf.Tensor1D;
       for (const t of kept) t.dispose();
@@ -211,12 +223,26 @@ export async function createPretrainer(opts: PretrainerOptions) {
     });
   }
 
-  function checkpointTensors(): Record<string, tf.Tensor> {
-    const out: Record<string, tf.Tensor> = {};
-    for (const [n, v] of Object.entries(vars)) out[`params.${n}`] = v;
-    for (const [n, t] of Object.entries(optimizer.getState().tensors)) out[`optim.${n}`] = t;
-    for (const [n, t] of Object.entries(tokenizer.toTensors())) out[`tokenizer.${n}`] = t;
-    return out;
+  /** Writes params, AdamW moments and the tokenizer codebook, plus the JSON state, atomically. */
+  async function writeCheckpoint(manager: CheckpointManager): Promise<string> {
+    const state = optimizer.getState(); // copies: disposed below
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [n, v] of Object.entries(vars)) tensors[`params.${n}`] = v;
+    for (const [n, t] of Object.entries(state.tensors)) tensors[`optim.${n}`] = t;
+    for (const [n, t] of Object.entries(tokenizer.toTensors())) tensors[`tokenizer.${n}`] = t;
+    try {
+      return await manager.save(step, tensors, {
+        optimizer: { stepCount: state.stepCount, paramSteps: state.paramSteps },
+        tokenizer: tokenizer.config,
+        dataPosition: step * accumSteps,
+        rng: {
+          seed: cfg.seed,
+          derivation: 'masks: createRng(seed).split(1 + microBatch); data: (seed, microBatch)',
+        },
+      });
+    } finally {
+      tf.dispose(Object.values(state.tensors));
+    }
   }
 
   const t0 = Date.now();
@@ -272,11 +298,7 @@ export async function createPretrainer(opts: PretrainerOptions) {
         cfg.train.checkpointEvery > 0 &&
         (step % cfg.train.checkpointEvery === 0 || step === cfg.train.steps)
       ) {
-        ev.checkpoint = await ckpt.save(step, checkpointTensors(), {
-          optimizerCount: optimizer.getState().count,
-          dataPosition: step * accumSteps,
-          rng: { seed: cfg.seed, derivation: 'createRng(seed).split(1 + microBatchIndex)' },
-        });
+        ev.checkpoint = await writeCheckpoint(ckpt);
       }
       return ev;
     },
@@ -286,10 +308,7 @@ export async function createPretrainer(opts: PretrainerOptions) {
     },
     /** Saves a checkpoint now (if a folder was given). */
     async saveCheckpoint(): Promise<string | undefined> {
-      return ckpt?.save(step, checkpointTensors(), {
-        optimizerCount: optimizer.getState().count,
-        dataPosition: step * accumSteps,
-      });
+      return ckpt ? writeCheckpoint(ckpt) : undefined;
     },
     dispose(): void {
       for (const v of Object.values(vars)) v.dispose();
