@@ -1,29 +1,33 @@
-import { describeEachBackend, expectClose, expectNoLeak } from '@splitmask/test-utils';
+import { describeEachBackend, expectCloseAsync, expectNoLeak } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { disposeParams, flattenParams, paramShapes, stripRole, toVariables, zerosLikeParams } from './tree';
 
-describeEachBackend('param tree helpers', (backend) => {
-  test('zerosLikeParams keeps structure, shapes and dtypes; no leaks', () => {
-    const tree = { blocks: [{ w: tf.ones([2, 3]) }], idx: tf.tensor1d([1, 2], 'int32') };
-    const z = zerosLikeParams(tree);
-    expect(Object.keys(flattenParams(z))).toEqual(['blocks.0.w', 'idx']);
-    expectClose(z.blocks[0].w, tf.zeros([2, 3]));
-    expect(z.idx.dtype).toBe('int32');
-    expectNoLeak(() => zerosLikeParams(tree), 'zerosLikeParams');
-    disposeParams(z);
-    disposeParams(tree);
-  });
+describeEachBackend(
+  'param tree helpers',
+  (backend) => {
+    test('zerosLikeParams keeps structure, shapes and dtypes; no leaks', async () => {
+      const tree = { blocks: [{ w: tf.ones([2, 3]) }], idx: tf.tensor1d([1, 2], 'int32') };
+      const z = zerosLikeParams(tree);
+      expect(Object.keys(flattenParams(z))).toEqual(['blocks.0.w', 'idx']);
+      await expectCloseAsync(z.blocks[0].w, tf.zeros([2, 3]));
+      expect(z.idx.dtype).toBe('int32');
+      expectNoLeak(() => zerosLikeParams(tree), 'zerosLikeParams');
+      disposeParams(z);
+      disposeParams(tree);
+    });
 
-  test('paramShapes and stripRole map Variable names back to timm names', () => {
-    const vars = toVariables(
-      { head: { weight: tf.zeros([4, 2]) }, pos_embed: tf.zeros([1, 3, 4]) },
-      `tree-${backend}`,
-    );
-    expect(paramShapes(vars)).toEqual({ 'head.weight': [4, 2], pos_embed: [1, 3, 4] });
-    expect(stripRole(vars.head.weight.name)).toBe('head.weight');
-    expect(stripRole('run/1/student/blocks.0.norm1.weight')).toBe('blocks.0.norm1.weight');
-    expect(stripRole('pos_embed')).toBe('pos_embed');
-    disposeParams(vars);
-  });
-});
+    test('paramShapes and stripRole map Variable names back to timm names', async () => {
+      const vars = toVariables(
+        { head: { weight: tf.zeros([4, 2]) }, pos_embed: tf.zeros([1, 3, 4]) },
+        `tree-${backend}`,
+      );
+      expect(paramShapes(vars)).toEqual({ 'head.weight': [4, 2], pos_embed: [1, 3, 4] });
+      expect(stripRole(vars.head.weight.name)).toBe('head.weight');
+      expect(stripRole('run/1/student/blocks.0.norm1.weight')).toBe('blocks.0.norm1.weight');
+      expect(stripRole('pos_embed')).toBe('pos_embed');
+      disposeParams(vars);
+    });
+  },
+  { webgpu: true },
+);
