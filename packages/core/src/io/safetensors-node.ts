@@ -69,7 +69,11 @@ export async function saveSafetensors(
   metadata?: Record<string, string>,
 ): Promise<void> {
   const plan = planSafetensors(entries, metadata);
-  await writeFileAtomic(path, [plan.header, ...plan.chunks()].values());
+  function* pieces(): Generator<Uint8Array> {
+    yield plan.header;
+    yield* plan.chunks(); // lazily: one tensor's bytes at a time
+  }
+  await writeFileAtomic(path, pieces());
 }
 
 /**

@@ -347,6 +347,9 @@ function parseInfo(name: string, raw: unknown, file: string | undefined): Safete
 /**
  * Parses and validates a header. `bytes` holds at least the first 8 + N bytes of the file;
  * `fileLength` is the whole file's size (offsets are checked against it).
+ * @example
+ * const h = parseSafetensorsHeader(bytes, bytes.length);
+ * h.tensors['pos_embed']; // { dtype: 'F32', shape: [1, 197, 384], dataOffsets: [0, 302592] }
  */
 export function parseSafetensorsHeader(
   bytes: Uint8Array,

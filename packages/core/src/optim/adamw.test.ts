@@ -112,6 +112,8 @@ describeEachBackend(
       expectNoLeak(() => opt.getState().tensors, 'getState');
       const st = opt.getState();
       expectNoLeak(() => opt.setState(st), 'setState');
+      const bytes = await encodeAdamWState(opt);
+      expectNoLeak(() => decodeAdamWState(opt, bytes), 'decodeAdamWState');
       tf.dispose(st.tensors);
       opt.dispose();
       expect(vars[`${role}/adam_m/pos_embed`]).toBeUndefined();
