@@ -96,6 +96,13 @@ describe('block mask statistics over 10,000 masks at 14x14', () => {
     expect(tv(fast.blocksPerMaskHistogram, ref.blocksPerMaskHistogram)).toBeLessThan(0.045);
   });
 
+  test('with the fast Rng: mean masked fraction matches (≈ 0.498: 30% of masks stop short of 98)', () => {
+    const mean = (h: number[]) => h.reduce((s, c, i) => s + c * i, 0) / h.reduce((s, c) => s + c, 0) / 196;
+    expect(mean(ref.countHistogram)).toBeGreaterThan(0.49);
+    expect(mean(ref.countHistogram)).toBeLessThan(0.5);
+    expect(Math.abs(mean(fast.countHistogram) - mean(ref.countHistogram))).toBeLessThan(0.002); // σ ≈ 0.0001
+  });
+
   test('with the fast Rng: masked-area coverage per row and per column matches', () => {
     expect(maxAbs(fast.rowCoverage, ref.rowCoverage)).toBeLessThan(0.02);
     expect(maxAbs(fast.colCoverage, ref.colCoverage)).toBeLessThan(0.02);
