@@ -12,7 +12,11 @@ const u32 = new Uint32Array(f32.buffer);
 /** One float32 value → F16 bits (round to nearest even). */
 export function float32ToF16Bits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return f32BitsToF16(u32[0]);
+}
+
+/** float32 bit pattern → F16 bits (round to nearest even). */
+function f32BitsToF16(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -49,7 +53,11 @@ export function f16BitsToFloat32(h: number): number {
 /** One float32 value → BF16 bits (round to nearest even; NaN kept quiet). */
 export function float32ToBf16Bits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return f32BitsToBf16(u32[0]);
+}
+
+/** float32 bit pattern → BF16 bits. */
+function f32BitsToBf16(x: number): number {
   if ((x & 0x7f800000) === 0x7f800000 && x & 0x7fffff) return ((x >>> 16) | 0x40) & 0xffff;
   const rounded = x + 0x7fff + ((x >>> 16) & 1);
   return (rounded >>> 16) & 0xffff;
@@ -63,8 +71,9 @@ export function bf16BitsToFloat32(b: number): number {
 
 /** Float32Array → Uint16Array of F16 bits. */
 export function encodeF16(values: ArrayLike<number>): Uint16Array {
+  const bits = new Uint32Array(Float32Array.from(values).buffer);
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = float32ToF16Bits(values[i]);
+  for (let i = 0; i < bits.length; i++) out[i] = f32BitsToF16(bits[i]);
   return out;
 }
 
@@ -84,8 +93,9 @@ export function decodeF16(bits: Uint16Array): Float32Array {
 
 /** Float32Array → Uint16Array of BF16 bits. */
 export function encodeBf16(values: ArrayLike<number>): Uint16Array {
+  const bits = new Uint32Array(Float32Array.from(values).buffer);
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = float32ToBf16Bits(values[i]);
+  for (let i = 0; i < bits.length; i++) out[i] = f32BitsToBf16(bits[i]);
   return out;
 }
 
