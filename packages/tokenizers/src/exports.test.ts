@@ -37,6 +37,7 @@ test('public exports', () => {
     'saveTokenizer',
     'sphericalKMeans',
     'tokenColor',
+    'tokenUsage',
     'tokenizerFromSafetensors',
   ]);
 });

@@ -52,3 +52,5 @@ export type {
   TokenizerConfig,
   TokenizerKind,
 } from './types';
+export type { TokenUsage } from './usage';
+export { tokenUsage } from './usage';
