@@ -18,28 +18,30 @@ function boxRadius(radius: number, passes: number): number {
   return f(l + a);
 }
 
-/** One extended-box-blur pass along each row of a [rows, n, c] buffer, in place (via a line buffer). */
+/** One extended-box-blur pass along each row of a [rows, n, c] buffer, in place. */
 function boxBlurRows(data: Uint8Array, rows: number, n: number, c: number, floatRadius: number): void {
   const radius = Math.trunc(floatRadius);
   const ww = Math.trunc(Math.fround(16777216 / Math.fround(floatRadius * 2 + 1)));
   const fw = Math.trunc((16777216 - (radius * 2 + 1) * ww) / 2);
-  const line = new Uint8Array(n * c);
-  const last = n - 1;
-  const at = (x: number): number => Math.max(0, Math.min(last, x));
+  const pad = radius + 1;
+  // One channel of one row, edge pixels repeated `pad` times on each side.
+  const ext = new Int32Array(n + 2 * pad);
   for (let r = 0; r < rows; r++) {
     const base = r * n * c;
     for (let k = 0; k < c; k++) {
-      // Running sum of the 2·radius + 1 taps around x, edge pixels repeated.
+      for (let x = 0; x < n; x++) ext[pad + x] = data[base + x * c + k];
+      ext.fill(ext[pad], 0, pad);
+      ext.fill(ext[pad + n - 1], pad + n);
+      // acc = sum of the 2·radius + 1 taps centred on x (ext index x + pad).
       let acc = 0;
-      for (let t = -radius; t <= radius; t++) acc += data[base + at(t) * c + k];
+      for (let t = pad - radius; t <= pad + radius; t++) acc += ext[t];
       for (let x = 0; x < n; x++) {
-        const far = data[base + at(x - radius - 1) * c + k] + data[base + at(x + radius + 1) * c + k];
-        const bulk = acc * ww + far * fw;
-        line[x * c + k] = Math.floor((bulk + 8388608) / 16777216);
-        acc += data[base + at(x + radius + 1) * c + k] - data[base + at(x - radius) * c + k];
+        const e = x + pad;
+        const bulk = acc * ww + (ext[e - radius - 1] + ext[e + radius + 1]) * fw;
+        data[base + x * c + k] = Math.floor((bulk + 8388608) / 16777216);
+        acc += ext[e + radius + 1] - ext[e - radius];
       }
     }
-    data.set(line, base);
   }
 }
 

@@ -12,15 +12,24 @@ import type { RawImage } from '../types';
 const luma = (r: number, g: number, b: number): number => (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
 
 /** Pillow's `Image.blend(degenerate, image, alpha)` with a constant or per-pixel degenerate, float32 math. */
-function blend(image: RawImage, alpha: number, degenerate: (i: number) => number): RawImage {
+function blend(image: RawImage, alpha: number, degenerate: number | Uint8Array): RawImage {
   const a = Math.fround(alpha);
   const src = image.data;
   const out = new Uint8Array(src.length);
-  const interpolate = a >= 0 && a <= 1;
-  for (let i = 0; i < src.length; i++) {
-    const d = degenerate(i);
-    const t = Math.fround(d + Math.fround(a * (src[i] - d)));
-    out[i] = interpolate ? Math.trunc(t) : t <= 0 ? 0 : t >= 255 ? 255 : Math.trunc(t);
+  const f = Math.fround;
+  const perPixel = typeof degenerate !== 'number';
+  const d0 = perPixel ? 0 : degenerate;
+  if (a >= 0 && a <= 1) {
+    for (let i = 0; i < src.length; i++) {
+      const d = perPixel ? degenerate[i] : d0;
+      out[i] = f(d + f(a * (src[i] - d))); // truncation by the Uint8Array store (value in [0, 255])
+    }
+  } else {
+    for (let i = 0; i < src.length; i++) {
+      const d = perPixel ? degenerate[i] : d0;
+      const t = f(d + f(a * (src[i] - d)));
+      out[i] = Math.max(0, Math.min(255, t));
+    }
   }
   return { ...image, data: out };
 }
@@ -31,7 +40,7 @@ function blend(image: RawImage, alpha: number, degenerate: (i: number) => number
  */
 export function adjustBrightness(image: RawImage, factor: number): RawImage {
   checkArg(factor >= 0, `adjustBrightness: factor must be >= 0, got ${factor}`);
-  return blend(image, factor, () => 0);
+  return blend(image, factor, 0);
 }
 
 /** Mean luma rounded as Pillow's `int(ImageStat.Stat(img.convert('L')).mean[0] + 0.5)`. */
@@ -50,7 +59,7 @@ function meanLuma(image: RawImage): number {
 export function adjustContrast(image: RawImage, factor: number): RawImage {
   checkArg(factor >= 0, `adjustContrast: factor must be >= 0, got ${factor}`);
   const mean = meanLuma(image);
-  return blend(image, factor, () => mean);
+  return blend(image, factor, mean);
 }
 
 /**
@@ -77,8 +86,7 @@ export function toGreyscale(image: RawImage): RawImage {
 export function adjustSaturation(image: RawImage, factor: number): RawImage {
   checkArg(factor >= 0, `adjustSaturation: factor must be >= 0, got ${factor}`);
   if (image.channels === 1) return { ...image, data: image.data.slice() };
-  const grey = toGreyscale(image).data;
-  return blend(image, factor, (i) => grey[i]);
+  return blend(image, factor, toGreyscale(image).data);
 }
 
 /**
@@ -126,7 +134,7 @@ function rgbToHsv(r: number, g: number, b: number, out: Uint8Array): void {
   out[1] = clip8(Math.trunc(s * 255));
 }
 
-/** Pillow's `hsv2rgb` (C `round` = half away from zero). */
+/** Pillow's `hsv2rgb` (C `round` = half away from zero; arguments are non-negative here). */
 function hsvToRgb(h: number, s: number, v: number, out: Uint8Array, o: number): void {
   if (s === 0) {
     out[o] = v;
@@ -134,24 +142,43 @@ function hsvToRgb(h: number, s: number, v: number, out: Uint8Array, o: number): 
     out[o + 2] = v;
     return;
   }
-  const cround = (x: number): number => Math.sign(x) * Math.round(Math.abs(x));
   const i = Math.floor((h * 6) / 255);
   const f = Math.fround((h * 6) / 255 - i);
   const fs = Math.fround(s / 255);
-  const p = clip8(cround(v * (1 - fs)));
-  const q = clip8(cround(v * (1 - fs * f)));
-  const t = clip8(cround(v * (1 - fs * (1 - f))));
-  const rgb = [
-    [v, t, p],
-    [q, v, p],
-    [p, v, t],
-    [p, q, v],
-    [t, p, v],
-    [v, p, q],
-  ][i % 6];
-  out[o] = rgb[0];
-  out[o + 1] = rgb[1];
-  out[o + 2] = rgb[2];
+  const p = clip8(Math.round(v * (1 - fs)));
+  const q = clip8(Math.round(v * (1 - fs * f)));
+  const t = clip8(Math.round(v * (1 - fs * (1 - f))));
+  let r = v;
+  let g = t;
+  let b = p;
+  switch (i % 6) {
+    case 1:
+      r = q;
+      g = v;
+      break;
+    case 2:
+      r = p;
+      g = v;
+      b = t;
+      break;
+    case 3:
+      r = p;
+      g = q;
+      b = v;
+      break;
+    case 4:
+      r = t;
+      g = p;
+      b = v;
+      break;
+    case 5:
+      g = p;
+      b = q;
+      break;
+  }
+  out[o] = r;
+  out[o + 1] = g;
+  out[o + 2] = b;
 }
 
 /**
