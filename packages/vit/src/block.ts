@@ -6,7 +6,15 @@
  * scaled by 1/keep) with the mask drawn host-side from a seed, so it is identical on every backend.
  * No relative position bias (Decision 2).
  */
-import { createRng, gelu, InvalidArgumentError, layerNorm, linear, ShapeError } from '@splitmask/core';
+import {
+  createRng,
+  flattenParams,
+  gelu,
+  InvalidArgumentError,
+  layerNorm,
+  linear,
+  ShapeError,
+} from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { bmm } from './internal/bmm';
 import type { BlockParams, LinearParams } from './types';
@@ -113,4 +121,75 @@ export function transformerBlockWithAttention(
   opts: BlockOptions = {},
 ): { x: tf.Tensor3D; attn: tf.Tensor4D } {
   return tf.tidy(() => blockForward(p, x, cfg, opts));
+}
+
+/** Same tree as `p` with leaves `names[i]` replaced by `leaves[i]`. */
+function withLeaves(p: BlockParams, names: string[], leaves: tf.Tensor[]): BlockParams {
+  const copy = (node: unknown): unknown =>
+    node instanceof tf.Tensor
+      ? node
+      : Array.isArray(node)
+        ? node.map(copy)
+        : node && typeof node === 'object'
+          ? Object.fromEntries(Object.entries(node).map(([k, v]) => [k, copy(v)]))
+          : node;
+  const out = copy(p) as Record<string, unknown>;
+  names.forEach((name, i) => {
+    const parts = name.split('.');
+    let node = out;
+    for (const key of parts.slice(0, -1)) node = node[key] as Record<string, unknown>;
+    node[parts[parts.length - 1]] = leaves[i];
+  });
+  return out as unknown as BlockParams;
+}
+
+/**
+ * Runs `fn` (which calls tf.grads) during an outer backward pass. tfjs keeps one global active tape:
+ * a nested top-level `grads` would replace it and then null it, and the outer backward would crash
+ * when it frees its tape; we put the outer one back.
+ */
+function withOuterTape<T>(fn: () => T): T {
+  const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+  const outer = state.activeTape;
+  try {
+    return fn();
+  } finally {
+    state.activeTape = outer;
+  }
+}
+
+/**
+ * A block with activation checkpointing (rematerialisation): the forward keeps only the block input;
+ * the backward recomputes the block (same drop-path seeds, so the same values) and differentiates it
+ * inside one `tidy`, so at most one block's intermediates are alive at a time. Costs one extra forward
+ * per block; cuts training memory from O(depth · block activations) to O(depth · [B, N, D]).
+ * x: [B, N, D] → [B, N, D]; gradients flow to x and to every leaf of `p`.
+ * @example const y = transformerBlockCheckpointed(params.blocks[i], x, cfg, { training: true, seed });
+ */
+export function transformerBlockCheckpointed(
+  p: BlockParams,
+  x: tf.Tensor3D,
+  cfg: BlockConfig,
+  opts: BlockOptions = {},
+): tf.Tensor3D {
+  const flat = flattenParams(p);
+  const names = Object.keys(flat);
+  const leaves = names.map((n) => flat[n]);
+  const run = (xx: tf.Tensor, ls: tf.Tensor[]) =>
+    blockForward(withLeaves(p, names, ls), xx as tf.Tensor3D, cfg, opts).x;
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xx] = args as tf.Tensor[];
+    save([xx]);
+    return {
+      value: tf.tidy(() => run(xx, leaves)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        withOuterTape(() =>
+          tf.tidy(() =>
+            tf.grads((...ins: tf.Tensor[]) => run(ins[0], ins.slice(1)))([saved[0], ...leaves], dy),
+          ),
+        ),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor3D;
+  return tf.tidy(() => f(x, ...leaves));
 }

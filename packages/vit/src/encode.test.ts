@@ -102,6 +102,38 @@ describeEachBackend('vitEncode', () => {
     disposeParams(vars);
   });
 
+  test('activation checkpointing: same loss and gradients (with drop-path), no leaks', () => {
+    const c = resolveVitConfig(cfg, { dropPathRate: 0.3, layerScaleInit: 0.5 });
+    const vars = toVariables(initVitParams(c, createRng(4)), `ckpt${tf.getBackend()}`);
+    const p = vars as unknown as VitParams;
+    const x = images(4, 10, c);
+    const visible = tf.tensor2d(
+      [
+        [0, 5, 6, 7],
+        [1, 2, 3, 4],
+        [9, 10, 11, 15],
+        [0, 1, 14, 15],
+      ],
+      [4, 4],
+      'int32',
+    );
+    const loss = (checkpoint: boolean) => () =>
+      tf.sum(tf.square(vitClassify(p, x, c, { visible, training: true, seed: 7, checkpoint }))) as tf.Scalar;
+    const a = tf.variableGrads(loss(false), varList(vars));
+    const before = tf.memory().numTensors;
+    const b = tf.variableGrads(loss(true), varList(vars));
+    expect(tf.memory().numTensors - before).toBe(1 + varList(vars).length); // value + grads only
+    expectClose(b.value, a.value, { rtol: 1e-6, atol: 1e-6, label: 'loss' });
+    for (const k of Object.keys(a.grads))
+      expectClose(b.grads[k], a.grads[k], { rtol: 1e-4, atol: 1e-6, label: k });
+    tf.dispose([a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
+    // Forward values are unchanged too, and a later non-checkpointed grads call still works.
+    expectClose(vitEncode(p, x, c, { checkpoint: true }), vitEncode(p, x, c), { rtol: 0, atol: 0 });
+    const again = tf.variableGrads(loss(false), varList(vars));
+    tf.dispose([again.value, ...Object.values(again.grads)]);
+    disposeParams(vars);
+  });
+
   test('drop-path: deterministic under the seed, per-sample, off in eval', () => {
     const c = resolveVitConfig(cfg, { dropPathRate: 0.5 });
     const p = initVitParams(c, createRng(0));

@@ -9,7 +9,7 @@
  */
 import { createRng, InvalidArgumentError, layerNorm, linear, ShapeError } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { transformerBlockWithAttention } from './block';
+import { transformerBlockCheckpointed, transformerBlockWithAttention } from './block';
 import { type VitConfig, vitDims } from './config';
 import { patchify } from './patchify';
 import { sincosPosEmbed2d } from './pos-embed';
@@ -24,6 +24,12 @@ export interface VitEncodeOptions {
   training?: boolean;
   /** Seed of the drop-path masks; required when training with drop-path. */
   seed?: number;
+  /**
+   * Activation checkpointing: recompute each block in the backward pass instead of keeping its
+   * intermediates (≈ +1 forward of compute; training memory per block drops to one [B, N, D] tensor).
+   * Blocks whose attention maps are requested are not checkpointed.
+   */
+  checkpoint?: boolean;
 }
 
 /** Options of `vitEncodeWithIntermediates`. */
@@ -145,14 +151,15 @@ function run(
   for (let i = 0; i < cfg.depth; i++) {
     // timm/BEiT: drop-path rate grows linearly over depth, linspace(0, rate, depth).
     const dropPath = cfg.depth > 1 ? (cfg.dropPathRate * i) / (cfg.depth - 1) : 0;
-    const r = transformerBlockWithAttention(params.blocks[i], x, cfg, {
-      training,
-      dropPath,
-      seed: rng.split(i).nextUint32(),
-    });
-    x = r.x;
+    const blockOpts = { training, dropPath, seed: rng.split(i).nextUint32() };
+    if (opts.checkpoint && !attnIds.includes(i)) {
+      x = transformerBlockCheckpointed(params.blocks[i], x, cfg, blockOpts);
+    } else {
+      const r = transformerBlockWithAttention(params.blocks[i], x, cfg, blockOpts);
+      x = r.x;
+      attns.set(i, r.attn);
+    }
     outs.set(i, x);
-    attns.set(i, r.attn);
   }
   const tokens = params.norm ? layerNorm(x, params.norm, cfg.layerNormEps) : x;
   return { tokens, layers: layerIds.map((i) => outs.get(i)!), attention: attnIds.map((i) => attns.get(i)!) };

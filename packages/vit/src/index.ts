@@ -4,7 +4,7 @@
  */
 
 export type { BlockConfig, BlockOptions } from './block';
-export { transformerBlock, transformerBlockWithAttention } from './block';
+export { transformerBlock, transformerBlockCheckpointed, transformerBlockWithAttention } from './block';
 export type { FromTimmOptions } from './checkpoint';
 export { CheckpointMismatchError, fromTimmStateDict, timmShapes, toTimmStateDict } from './checkpoint';
 export type { VitConfig, VitPool, VitPosEmbed, VitVariantName } from './config';

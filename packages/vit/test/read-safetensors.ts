@@ -1,7 +1,5 @@
-/**
- * Minimal safetensors reader for the test fixtures (F32/I32 only).
- * TODO(integrate): replace with @splitmask/core `decodeSafetensors` when it lands.
- */
+/** Loads a safetensors fixture written by tools/fixtures_vit.py through core's reader. */
+import { decodeSafetensors, toTfTensors } from '@splitmask/core';
 import { loadFixture } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -14,22 +12,8 @@ export interface Fixture {
 }
 
 export function readFixture(name: string): Fixture {
-  const bytes = loadFixture(`${import.meta.dirname}/..`, name);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
-  const meta = header.__metadata__ as unknown as Record<string, string>;
-  const tensors: Record<string, tf.Tensor> = {};
-  for (const [k, h] of Object.entries(header)) {
-    if (k === '__metadata__') continue;
-    const raw = bytes.slice(8 + n + h.data_offsets[0], 8 + n + h.data_offsets[1]);
-    if (h.dtype === 'F32') tensors[k] = tf.tensor(new Float32Array(raw.buffer), h.shape, 'float32');
-    else if (h.dtype === 'I32') tensors[k] = tf.tensor(new Int32Array(raw.buffer), h.shape, 'int32');
-    else throw new Error(`readFixture: unsupported dtype ${h.dtype} for ${k}`);
-  }
+  const { tensors: raw, metadata } = decodeSafetensors(loadFixture(`${import.meta.dirname}/..`, name));
+  const tensors = toTfTensors(raw);
   return {
     tensors,
     group: (prefix) =>
@@ -38,7 +22,7 @@ export function readFixture(name: string): Fixture {
           .filter(([k]) => k.startsWith(`${prefix}.`))
           .map(([k, t]) => [k.slice(prefix.length + 1), t]),
       ),
-    config: JSON.parse(meta.config),
+    config: JSON.parse(metadata.config),
     dispose: () => tf.dispose(Object.values(tensors)),
   };
 }

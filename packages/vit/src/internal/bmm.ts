@@ -1,10 +1,5 @@
 /**
- * Batched matmul used by attention. TODO(integrate): replace with @splitmask/core `batchedMatMul`
- * (flag-free custom gradient) when it lands; until then tfjs's own matMul and gradient.
+ * Batched matmul used by attention: core's `batchedMatMul` (fastest formulation per backend — a
+ * depthwise-conv rewrite on wasm — with a transpose-flag-free custom gradient).
  */
-import * as tf from '@tensorflow/tfjs-core';
-
-/** a: [..., M, K], b: [..., K, N] → [..., M, N]. */
-export function bmm<T extends tf.Tensor>(a: T, b: T): T {
-  return tf.matMul(a, b) as T;
-}
+export { batchedMatMul as bmm } from '@splitmask/core';

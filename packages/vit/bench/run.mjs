@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// Benchmark of @splitmask/vit: forward and forward+backward images/s of a classification step (CE on the
+// head; tools/bench_vit_torch.py runs the same step in PyTorch), for full encoding, half-subset encoding
+// (K = L/2, what each SplitMask branch runs) and full encoding with activation checkpointing.
+// Each (backend, case, mode) runs in a fresh Node process so peak RSS and the wasm heap size (which
+// only grows) are per measurement.
+// Usage (after `pnpm build`): node bench/run.mjs [--backends wasm,cpu] [--cases ti4,s16b8,s16b32]
+//   [--modes full,half,ckpt] [--steps 2]
+// Writes bench-results/vit.json; with bench-results/vit-torch.json present, adds ratios to PyTorch.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const steps = Number(arg('steps', '2'));
+
+// name → [variant, batch]; cpu runs at batch ≤ 8 (it is ~50× slower than wasm).
+const CASES = { ti4: ['Ti/4', 64], s16b8: ['S/16', 8], s16b32: ['S/16', 32] };
+const MODES = {
+  full: {},
+  half: { half: true },
+  ckpt: { checkpoint: true },
+  halfckpt: { half: true, checkpoint: true },
+};
+
+async function single(backend, name, mode) {
+  const { createRng, crossEntropyPerRow, initBackend, toVariables, varList } = await import(
+    '@splitmask/core'
+  );
+  const tf = await import('@tensorflow/tfjs-core');
+  const { initVitParams, resolveVitConfig, vitClassify, vitDims } = await import('../dist/index.js');
+  const info = await initBackend(backend);
+  const [variant, batch] = CASES[name];
+  const b = backend === 'cpu' ? Math.min(batch, 8) : batch;
+  const cfg = resolveVitConfig(variant, { numClasses: 10 });
+  const l = vitDims(cfg).numPatches;
+  const params = toVariables(initVitParams(cfg, createRng(0)), 'bench');
+  const images = tf.randomUniform([b, cfg.imageSize, cfg.imageSize, cfg.inChans], 0, 1, 'float32', 1);
+  const labels = tf.tensor1d(
+    Array.from({ length: b }, (_, i) => i % 10),
+    'int32',
+  );
+  const rng = createRng(2);
+  const vis = new Int32Array(b * (l / 2));
+  for (let i = 0; i < b; i++)
+    vis.set(
+      rng
+        .permutation(l)
+        .slice(0, l / 2)
+        .sort(),
+      i * (l / 2),
+    );
+  const m = MODES[mode];
+  const opts = {
+    visible: m.half ? tf.tensor2d(vis, [b, l / 2], 'int32') : undefined,
+    checkpoint: m.checkpoint,
+  };
+  const loss = () => tf.mean(crossEntropyPerRow(vitClassify(params, images, cfg, opts), labels));
+  const time = async (fn) => {
+    const times = [];
+    for (let i = 0; i <= steps; i++) {
+      const t0 = performance.now();
+      const out = fn();
+      await out.data();
+      out.dispose();
+      if (i > 0) times.push(performance.now() - t0); // the first call warms up
+    }
+    return times.sort((x, y) => x - y)[Math.floor(times.length / 2)];
+  };
+  const fwdMs = await time(() => tf.tidy(loss));
+  const stepMs = await time(() =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(loss, varList(params));
+      tf.dispose(Object.values(grads));
+      return value;
+    }),
+  );
+  const heap = tf.backend().wasm?.HEAPU8?.buffer.byteLength;
+  return {
+    backend,
+    case: name,
+    mode,
+    variant,
+    batch: b,
+    tokens: 1 + (m.half ? l / 2 : l),
+    simd: info.simd,
+    fwdImgsPerSec: (b * 1000) / fwdMs,
+    trainImgsPerSec: (b * 1000) / stepMs,
+    fwdMs,
+    stepMs,
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    wasmHeapMiB: heap ? Math.round(heap / 2 ** 20) : null,
+  };
+}
+
+const one = arg('single');
+if (one) {
+  const [backend, name, mode] = one.split(':');
+  try {
+    console.log(`RESULT ${JSON.stringify(await single(backend, name, mode))}`);
+  } catch (e) {
+    console.log(`RESULT ${JSON.stringify({ backend, case: name, mode, error: String(e.message ?? e) })}`);
+  }
+  process.exit(0);
+}
+
+const results = [];
+for (const backend of arg('backends', 'wasm,cpu').split(',')) {
+  for (const name of arg('cases', 'ti4').split(',')) {
+    for (const mode of arg('modes', 'full,half,ckpt').split(',')) {
+      let r;
+      try {
+        const out = execFileSync(
+          process.execPath,
+          [
+            fileURLToPath(import.meta.url),
+            '--single',
+            `${backend}:${name}:${mode}`,
+            '--steps',
+            String(steps),
+          ],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 24 },
+        );
+        r = JSON.parse(
+          out
+            .split('\n')
+            .find((s) => s.startsWith('RESULT '))
+            .slice(7),
+        );
+      } catch (e) {
+        r = {
+          backend,
+          case: name,
+          mode,
+          error: `process failed (${e.status ?? e.signal}): likely out of memory`,
+        };
+      }
+      console.log(
+        r.error
+          ? `${backend} ${name} ${mode}: FAILED ${r.error}`
+          : `${backend} ${name} b=${r.batch} ${mode}: fwd ${r.fwdImgsPerSec.toFixed(2)} img/s, fwd+bwd ${r.trainImgsPerSec.toFixed(2)} img/s, rss ${r.peakRssMiB} MiB, wasm heap ${r.wasmHeapMiB} MiB`,
+      );
+      results.push(r);
+    }
+  }
+}
+
+const outDir = join(here, '..', 'bench-results');
+mkdirSync(outDir, { recursive: true });
+const torchFile = join(outDir, 'vit-torch.json');
+if (existsSync(torchFile)) {
+  const torch = JSON.parse(readFileSync(torchFile, 'utf8'));
+  for (const r of results) {
+    const t = torch.results.find((x) => x.case === r.case && x.batch === r.batch);
+    const tm = t?.[r.mode.startsWith('half') ? 'half' : 'full'];
+    if (!tm || r.error) continue;
+    r.torch = tm;
+    r.trainRatioToTorch = r.trainImgsPerSec / tm.trainImgsPerSec;
+    r.fwdRatioToTorch = r.fwdImgsPerSec / tm.fwdImgsPerSec;
+    console.log(
+      `${r.backend} ${r.case} ${r.mode}: train ${r.trainRatioToTorch.toFixed(3)}× torch, fwd ${r.fwdRatioToTorch.toFixed(3)}×`,
+    );
+  }
+}
+const out = {
+  date: new Date().toISOString(),
+  node: process.version,
+  steps,
+  loadavg: (await import('node:os')).loadavg(),
+  results,
+};
+writeFileSync(join(outDir, 'vit.json'), `${JSON.stringify(out, null, 2)}\n`);
+console.log(`wrote ${join(outDir, 'vit.json')}`);
