@@ -11,8 +11,8 @@
  *
  * Not ported: `gauss`/`normalvariate` and the other distributions (they go through libm functions
  * whose last-bit rounding differs: V8's `Math.exp` is 1 ulp off glibc's on ~10% of inputs, see
- * mt19937.test.ts; BEiT's masks are unaffected because they only use `round(sqrt(area·exp(u)))`), float/str/bytes seeds, seeding from
- * OS entropy. For fast non-parity randomness use `createRng`.
+ * mt19937.test.ts; BEiT's masks are unaffected because they only use `round(sqrt(area·exp(u)))`),
+ * float/str/bytes seeds, seeding from OS entropy. For fast non-parity randomness use `createRng`.
  */
 import { InvalidArgumentError } from '../errors';
 
