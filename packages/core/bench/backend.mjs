@@ -65,13 +65,11 @@ function runner(c, variant) {
     }
     case 'layerNorm': {
       const [r, d] = c.shape;
-      return fwdBwd(
-        (x, w, b) => core.layerNorm(x, { weight: w, bias: b }),
-        [rn([r, d], 1), rn([d], 2), rn([d], 3)],
-      );
+      const ln = variant === 'fast' ? core.layerNorm : core.layerNormNaive;
+      return fwdBwd((x, w, b) => ln(x, { weight: w, bias: b }), [rn([r, d], 1), rn([d], 2), rn([d], 3)]);
     }
     case 'gelu': {
-      const fn = variant === 'erf' ? core.gelu : core.geluTanh;
+      const fn = { erf: core.gelu, naive: core.geluNaive, tanh: core.geluTanh }[variant];
       return fwdBwd(fn, [rn(c.shape, 1)]);
     }
   }

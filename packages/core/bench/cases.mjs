@@ -71,7 +71,7 @@ export function benchCases(tierName) {
     shape: [r, d],
     flops: null,
     pass: 'fwd+bwd',
-    variants: ['fast'],
+    variants: ['fast', 'naive'],
   });
   const [gr, gd] = t.gelu;
   cases.push({
@@ -80,7 +80,7 @@ export function benchCases(tierName) {
     shape: [gr, gd],
     flops: null,
     pass: 'fwd+bwd',
-    variants: ['erf', 'tanh'],
+    variants: ['erf', 'naive', 'tanh'],
   });
   return cases;
 }

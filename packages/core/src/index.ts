@@ -51,9 +51,9 @@ export {
   batchedMatMulStrategy,
   batchedMatMulWith,
 } from './ops/batched-matmul';
-export { gelu, geluTanh } from './ops/gelu';
+export { gelu, geluNaive, geluTanh } from './ops/gelu';
 export type { LayerNormParams } from './ops/layer-norm';
-export { LAYER_NORM_EPS, layerNorm } from './ops/layer-norm';
+export { LAYER_NORM_EPS, layerNorm, layerNormNaive } from './ops/layer-norm';
 export { linear, linearNaive } from './ops/linear';
 export { crossEntropyPerRow, logSoftmax } from './ops/log-softmax';
 export type { AdamW, AdamWOptions, AdamWParamGroup, AdamWState, AdamWStepArgs } from './optim/adamw';

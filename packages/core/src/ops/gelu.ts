@@ -4,12 +4,45 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** x: any shape → same shape. @example const h = gelu(linear(x, w, b)); */
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+// Closed-form gradient GELU'(x) = Φ(x) + x·φ(x), reusing Φ from the forward pass: 7 backward kernels
+// instead of the ~12 of autodiff through erf.
+const geluExact = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const cdf = tf.mul(tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))), 0.5); // Φ(x)
+  save([x, cdf]);
+  return {
+    value: tf.mul(x, cdf),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [xs, c] = saved;
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), INV_SQRT_2PI); // φ(x)
+      return [tf.mul(dy as tf.Tensor, tf.add(c, tf.mul(xs, pdf)))];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * x: any shape → same shape.
+ * @example const h = gelu(linear(x, w, b));
+ */
 export function gelu<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => geluExact(x) as T);
+}
+
+/**
+ * The autodiff formulation 0.5·x·(1 + erf(x/√2)) with tfjs's gradients, kept for benchmarks.
+ * x: any shape → same shape.
+ * @example const h = geluNaive(x);
+ */
+export function geluNaive<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as T);
 }
 
-/** tanh approximation (PyTorch `approximate='tanh'`), for backends without Erf. */
+/**
+ * tanh approximation (PyTorch `approximate='tanh'`), for backends without Erf.
+ * x: any shape → same shape.
+ * @example const h = geluTanh(x);
+ */
 export function geluTanh<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => {
     const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));

@@ -2,7 +2,7 @@ import { describeEachBackend, expectCloseAsync, expectNoLeak } from '@splitmask/
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { opsCase } from '../../test/ops-fixture';
-import { LAYER_NORM_EPS, layerNorm } from './layer-norm';
+import { LAYER_NORM_EPS, layerNorm, layerNormNaive } from './layer-norm';
 
 describeEachBackend(
   'layerNorm',
@@ -31,6 +31,27 @@ describeEachBackend(
       );
       expectNoLeak(() => tf.grads(f)([x, weight, bias]), 'layerNorm grads');
     });
+
+    test.each([1e-6, 1e-3])(
+      'custom gradient equals autodiff of the naive formulation (eps %s, [2, 3, 5, 8])',
+      async (eps) => {
+        const x = tf.randomNormal([2, 3, 5, 8], 2, 3, 'float32', 7);
+        const w = tf.randomNormal([8], 1, 0.5, 'float32', 8) as tf.Tensor1D;
+        const b = tf.randomNormal([8], 0, 1, 'float32', 9) as tf.Tensor1D;
+        const cot = tf.randomNormal([2, 3, 5, 8], 0, 1, 'float32', 10);
+        const loss = (fn: typeof layerNorm) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+          tf.sum(tf.mul(fn(xx, { weight: ww as tf.Tensor1D, bias: bb as tf.Tensor1D }, eps), cot));
+        await expectCloseAsync(
+          layerNorm(x, { weight: w, bias: b }, eps),
+          layerNormNaive(x, { weight: w, bias: b }, eps),
+          tol,
+        );
+        const ga = tf.grads(loss(layerNorm))([x, w, b]);
+        const gb = tf.grads(loss(layerNormNaive))([x, w, b]);
+        for (const i of [0, 1, 2]) await expectCloseAsync(ga[i], gb[i], { ...tol, label: `grad ${i}` });
+        expectNoLeak(() => layerNormNaive(x, { weight: w, bias: b }, eps), 'layerNormNaive');
+      },
+    );
 
     test('a constant row normalises to the bias (eps keeps it finite)', async () => {
       const p = { weight: tf.ones([4]) as tf.Tensor1D, bias: tf.tensor1d([1, 2, 3, 4]) };
