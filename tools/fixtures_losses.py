@@ -129,7 +129,11 @@ def info_nce_case(name, b, d, temperature, scale=1.0, za=None, zb=None):
     acc = 0.5 * (
         (logits_ab.argmax(1) == labels).double().mean() + (logits_ba.argmax(1) == labels).double().mean()
     )
-    return case(name, {"za": za, "zb": zb}, {"loss": loss, "accuracy": acc}, {"temperature": temperature})
+    # MoCo v3 as released: sum of both directions, each times 2T (builder.py `ctr(q1, k2) + ctr(q2, k1)`),
+    # kept to document the relation ours = mocoV3 / (4T).
+    moco = (lab + lba) * (2 * temperature)
+    outputs = {"loss": loss, "accuracy": acc, "mocoV3Loss": moco}
+    return case(name, {"za": za, "zb": zb}, outputs, {"temperature": temperature})
 
 
 base = torch.randn(4, 6)

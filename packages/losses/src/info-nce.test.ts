@@ -30,6 +30,10 @@ describeEachBackend(
         const { loss, accuracy } = infoNCE(za, zb, { temperature });
         await expectMatches(loss, c.outputs.loss, 'loss');
         await expectMatches(accuracy, c.outputs.accuracy, 'accuracy');
+        // The released MoCo v3 loss sums both directions and scales by 2τ: ours is exactly that / 4τ.
+        const moco = tf.mul(loss, 4 * temperature);
+        await expectMatches(moco, c.outputs.mocoV3Loss, 'loss·4τ vs MoCo v3');
+        moco.dispose();
         const [ga, gb] = tf.grads(f)([za, zb]);
         await expectMatches(ga, c.grads.za, 'dza');
         await expectMatches(gb, c.grads.zb, 'dzb');
