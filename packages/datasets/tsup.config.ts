@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // index: browser-safe (no node:*, no sharp). node: fs/sharp sources.
-  entry: ['src/index.ts', 'src/node.ts'],
+  // index: browser-safe (no node:*, no sharp). node: fs/sharp sources. transform-worker: the
+  // worker_threads script of createWorkerPool, resolved next to the node entry.
+  entry: { index: 'src/index.ts', node: 'src/node.ts', 'transform-worker': 'src/node/transform-worker.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -49,6 +49,7 @@ test('public exports (main, browser-safe)', () => {
       "syntheticShapes",
       "toChannels",
       "toGreyscale",
+      "transformFromSpec",
       "webDataset",
     ]
   `);
@@ -59,6 +60,7 @@ test('public exports (node)', () => {
     [
       "IMAGE_EXTENSIONS",
       "cifarBinary",
+      "createWorkerPool",
       "imageFileList",
       "imageFolder",
       "loadFashionMnist",

@@ -8,7 +8,7 @@
 export { createBrowserDecoder, rgbaToRgb } from './decode-browser';
 export type { DatasetErrorReason } from './errors';
 export { DatasetError } from './errors';
-export type { Batch, BatchLoader, BatchLoaderOptions, BatchLoaderState } from './loader';
+export type { Batch, BatchLoader, BatchLoaderOptions, BatchLoaderState, TransformExecutor } from './loader';
 export { createBatchLoader } from './loader';
 export {
   createRawImage,
@@ -53,6 +53,7 @@ export type {
   EvalOptions,
   ImageTransform,
   PhotometricOptions,
+  TransformSpec,
   TwoViewOptions,
 } from './transforms/pipeline';
 export {
@@ -60,6 +61,7 @@ export {
   createEvalTransform,
   createTwoViewTransform,
   resizeShorterSide,
+  transformFromSpec,
 } from './transforms/pipeline';
 export type { Interpolation } from './transforms/resample';
 export { crop, resize } from './transforms/resample';

@@ -7,10 +7,10 @@
  * timing or on how many decodes run at once, so a run resumed from `getState()` after k batches yields
  * the same batch k + 1 as an uninterrupted run.
  */
-import { createRng, type Rng } from '@splitmask/core/rng';
+import { createRng, type Rng, type RngState } from '@splitmask/core/rng';
 import { checkArg, DatasetError } from './errors';
-import type { ImageTransform } from './transforms/pipeline';
-import type { ImageDataset, Sample, StreamingImageDataset, TransformedViews } from './types';
+import type { ImageTransform, TransformSpec } from './transforms/pipeline';
+import type { ImageDataset, RawImage, Sample, StreamingImageDataset, TransformedViews } from './types';
 
 const ORDER_STREAM = 1;
 const AUG_STREAM = 2;
@@ -58,6 +58,16 @@ export interface BatchLoaderOptions {
   onSkip?: (error: DatasetError) => void;
   /** Streaming only: shuffle buffer size (default 1024). */
   shuffleBuffer?: number;
+  /**
+   * Runs the (built-in, `spec`-carrying) transform elsewhere, e.g. `createWorkerPool({ workers: 2 })`
+   * from `@splitmask/datasets/node`. Results are identical to running on this thread.
+   */
+  executor?: TransformExecutor;
+}
+
+/** Runs built-in transforms off the main thread; `rngState` is the sample's `Rng.getState()`. */
+export interface TransformExecutor {
+  run(spec: TransformSpec, image: RawImage, rngState: RngState): Promise<TransformedViews>;
 }
 
 /** A resumable stream of batches. */
@@ -79,16 +89,22 @@ interface Slot {
   rng: Rng;
 }
 
-/** Transforms the slots' samples into one batch's typed arrays. */
-function assemble(slots: Slot[], transform: ImageTransform, epoch: number, batch: number): Batch {
+type ViewOf = (j: number, out?: { image: Float32Array; tokenizer?: Float32Array }) => TransformedViews;
+
+/** Writes the slots' transformed views into one batch's typed arrays (in place when the view allows). */
+function assemble(slots: Slot[], viewOf: ViewOf, epoch: number, batch: number): Batch {
   const B = slots.length;
-  let first: TransformedViews | undefined;
-  let images = new Float32Array(0);
-  let tok: Float32Array | undefined;
   const hasLabels = slots[0].sample.label !== undefined;
   const labels = hasLabels ? new Int32Array(B) : undefined;
+  const first = viewOf(0);
+  const n = first.image.data.length;
+  const m = first.tokenizer?.data.length ?? 0;
+  const images = new Float32Array(B * n);
+  images.set(first.image.data);
+  const tok = first.tokenizer ? new Float32Array(B * m) : undefined;
+  if (tok && first.tokenizer) tok.set(first.tokenizer.data);
   for (let j = 0; j < B; j++) {
-    const { sample, rng, index } = slots[j];
+    const { sample, index } = slots[j];
     if ((sample.label !== undefined) !== hasLabels)
       throw new DatasetError(
         'INVALID_ARGUMENT',
@@ -96,31 +112,23 @@ function assemble(slots: Slot[], transform: ImageTransform, epoch: number, batch
         { index },
       );
     if (labels) labels[j] = sample.label as number;
-    if (j === 0) {
-      first = transform(sample.image, rng);
-      images = new Float32Array(B * first.image.data.length);
-      images.set(first.image.data);
-      if (first.tokenizer) {
-        tok = new Float32Array(B * first.tokenizer.data.length);
-        tok.set(first.tokenizer.data);
-      }
-      continue;
-    }
-    const n = first!.image.data.length;
-    const m = first!.tokenizer?.data.length ?? 0;
-    const out = transform(sample.image, rng, {
-      image: images.subarray(j * n, (j + 1) * n),
-      tokenizer: tok?.subarray(j * m, (j + 1) * m),
-    });
-    if (out.image.data.length !== n || (out.tokenizer?.data.length ?? 0) !== m)
+    if (j === 0) continue;
+    const out = { image: images.subarray(j * n, (j + 1) * n), tokenizer: tok?.subarray(j * m, (j + 1) * m) };
+    const v = viewOf(j, out);
+    if (v.image.data.length !== n || (v.tokenizer?.data.length ?? 0) !== m)
       throw new DatasetError(
         'WRONG_SIZE',
         `loader: sample ${index} transformed to a different size than the batch's first`,
-        { index },
+        {
+          index,
+        },
       );
+    if (v.image.data !== out.image) out.image.set(v.image.data);
+    if (v.tokenizer && out.tokenizer && v.tokenizer.data !== out.tokenizer)
+      out.tokenizer.set(v.tokenizer.data);
   }
-  const v = first!.image;
-  const t = first!.tokenizer;
+  const v = first.image;
+  const t = first.tokenizer;
   return {
     images,
     shape: [B, v.height, v.width, v.channels],
@@ -132,6 +140,21 @@ function assemble(slots: Slot[], transform: ImageTransform, epoch: number, batch
     epoch,
     batch,
   };
+}
+
+/** Transforms the slots on this thread (writing into the batch) or through the executor. */
+async function transformSlots(
+  slots: Slot[],
+  o: BatchLoaderOptions,
+  epoch: number,
+  batch: number,
+): Promise<Batch> {
+  const { executor, transform } = o;
+  if (!executor)
+    return assemble(slots, (j, out) => transform(slots[j].sample.image, slots[j].rng, out), epoch, batch);
+  const spec = transform.spec as TransformSpec;
+  const views = await Promise.all(slots.map((s) => executor.run(spec, s.sample.image, s.rng.getState())));
+  return assemble(slots, (j) => views[j], epoch, batch);
 }
 
 /**
@@ -154,6 +177,10 @@ export function createBatchLoader(
   checkArg(
     Number.isInteger(prefetch) && prefetch >= 0,
     `createBatchLoader: prefetch must be an integer >= 0, got ${prefetch}`,
+  );
+  checkArg(
+    !options.executor || options.transform.spec !== undefined,
+    'createBatchLoader: an executor needs a built-in transform (createTwoViewTransform/createEvalTransform) that carries a spec',
   );
   return 'get' in dataset ? randomAccessLoader(dataset, options, prefetch) : streamLoader(dataset, options);
 }
@@ -205,7 +232,7 @@ function randomAccessLoader(ds: ImageDataset, o: BatchLoaderOptions, prefetch: n
     const slots = await Promise.all(
       Array.from({ length: end - start }, (_, j) => loadSlot(order, start + j, epoch)),
     );
-    return assemble(slots, o.transform, epoch, batch);
+    return transformSlots(slots, o, epoch, batch);
   };
 
   let state = { epoch: 0, batch: 0 };
@@ -304,7 +331,7 @@ function streamLoader(ds: StreamingImageDataset, o: BatchLoaderOptions): BatchLo
         slots.push(r.value);
       }
       if (slots.length === B || (slots.length > 0 && o.dropLast === false)) {
-        const batch = assemble(slots, o.transform, state.epoch, state.batch);
+        const batch = await transformSlots(slots, o, state.epoch, state.batch);
         state = { epoch: state.epoch, batch: state.batch + 1 };
         iterAt = { ...state };
         return batch;

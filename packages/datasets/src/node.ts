@@ -13,3 +13,5 @@ export type {
   ImageFolderOptions,
 } from './node/image-folder';
 export { IMAGE_EXTENSIONS, imageFileList, imageFolder } from './node/image-folder';
+export type { WorkerPool, WorkerPoolOptions } from './node/worker-pool';
+export { createWorkerPool } from './node/worker-pool';

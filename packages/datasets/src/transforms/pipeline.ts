@@ -10,7 +10,7 @@
  * - `createEvalTransform`: Resize(floor(size / cropPct), bicubic) of the shorter side + CenterCrop(size).
  */
 import type { Rng } from '@splitmask/core/rng';
-import { checkArg } from '../errors';
+import { checkArg, DatasetError } from '../errors';
 import { normalize, toChannels } from '../raw-image';
 import type { FloatImage, RawImage, TransformedViews } from '../types';
 import { gaussianBlur } from './blur';
@@ -26,12 +26,35 @@ import {
 import { type CropBoxOptions, pyRound, sampleCropBox } from './crop-box';
 import { type Interpolation, resize } from './resample';
 
-/** A per-sample transform run by the loader. `out` buffers, when given, receive the normalised views. */
-export type ImageTransform = (
-  image: RawImage,
-  rng: Rng,
-  out?: { image?: Float32Array; tokenizer?: Float32Array },
-) => TransformedViews;
+/**
+ * A per-sample transform run by the loader. `out` buffers, when given, receive the normalised views.
+ * Transforms made by the factories here carry a serialisable `spec`, so worker threads can rebuild them
+ * (`transformFromSpec`).
+ */
+export interface ImageTransform {
+  (image: RawImage, rng: Rng, out?: { image?: Float32Array; tokenizer?: Float32Array }): TransformedViews;
+  readonly spec?: TransformSpec;
+}
+
+/** Plain-data description of a built-in transform (structured-cloneable). */
+export type TransformSpec =
+  | { kind: 'twoView'; options: TwoViewOptions }
+  | { kind: 'eval'; options: EvalOptions };
+
+/**
+ * Rebuilds a transform from its `spec` (in a worker thread or Web Worker).
+ * @example const t = transformFromSpec(createTwoViewTransform({ size: 32 }).spec!);
+ */
+export function transformFromSpec(spec: TransformSpec): ImageTransform {
+  if (spec.kind === 'twoView') return createTwoViewTransform(spec.options);
+  if (spec.kind === 'eval') return createEvalTransform(spec.options);
+  throw new DatasetError(
+    'INVALID_ARGUMENT',
+    `transformFromSpec: unknown kind '${(spec as { kind: string }).kind}'`,
+  );
+}
+
+const withSpec = (fn: ImageTransform, spec: TransformSpec): ImageTransform => Object.assign(fn, { spec });
 
 /** torchvision `ColorJitter` strengths; factors ~ U(max(0, 1 − s), 1 + s), hue ~ U(−h, h). */
 export interface ColorJitterOptions {
@@ -124,7 +147,7 @@ export function createTwoViewTransform(options: TwoViewOptions): ImageTransform 
   const interp = options.interpolation ?? 'bicubic';
   const interp2 = options.secondInterpolation ?? 'lanczos';
   const cropOpts = { scale: options.scale, ratio: options.ratio };
-  return (input, rng, out) => {
+  const transform: ImageTransform = (input, rng, out) => {
     const src = options.channels ? toChannels(input, options.channels) : input;
     const flip = rng.random() < pFlip;
     const box = sampleCropBox(src.width, src.height, cropOpts, rng);
@@ -143,6 +166,7 @@ export function createTwoViewTransform(options: TwoViewOptions): ImageTransform 
     );
     return { image, tokenizer };
   };
+  return withSpec(transform, { kind: 'twoView', options: structuredClone(options) });
 }
 
 /** Options of `createEvalTransform`. */
@@ -171,11 +195,12 @@ export function createEvalTransform(options: EvalOptions): ImageTransform {
   );
   checkArg(cropPct > 0 && cropPct <= 1, `createEvalTransform: cropPct must be in (0, 1], got ${cropPct}`);
   const scaleSize = Math.floor(size / cropPct);
-  return (input, _rng, out) => {
+  const transform: ImageTransform = (input, _rng, out) => {
     const src = options.channels ? toChannels(input, options.channels) : input;
     const resized = resizeShorterSide(src, scaleSize, options.interpolation ?? 'bicubic');
     return { image: normalize(centerCrop(resized, size), options.mean, options.std, out?.image) };
   };
+  return withSpec(transform, { kind: 'eval', options: structuredClone(options) });
 }
 
 /** torchvision `Resize(int)`: shorter side → `short`, longer side → int(short · long / shorter). */
