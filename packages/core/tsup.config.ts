@@ -7,6 +7,9 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // Shared chunks in both formats: index and rng entries then share one copy of the error classes,
+  // so `instanceof` works across the two entries for CommonJS users too.
+  splitting: true,
   // tfjs-core's Node (CJS) build registers no gradients; its ESM gradient registry is bundled in so
   // that `variableGrads` works under Node. Registries are process-global, so one copy suffices.
   noExternal: [/@tensorflow\/tfjs-core\/dist\/(register_all_gradients|gradients\/|public\/chained_ops\/)/],
