@@ -6,7 +6,13 @@
 import { InvalidArgumentError, ShapeError } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { nearestCodeword } from './codebook';
-import { checkFiniteImages, checkImageShape, checkPatchSize, extractPatches } from './patches';
+import {
+  checkFiniteImages,
+  checkImageShape,
+  checkPatchSize,
+  extractPatches,
+  shouldCheckFinite,
+} from './patches';
 import type { CodebookTokenizerConfig, TokenizeOptions, Tokenizer } from './types';
 
 /** Validates and freezes a codebook tokenizer config. */
@@ -43,7 +49,7 @@ export function createCodebookTokenizer(config: CodebookTokenizerConfig, codeboo
     tokenize(images: tf.Tensor4D, options: TokenizeOptions = {}): tf.Tensor3D {
       if (disposed) throw new InvalidArgumentError(`tokenize: this ${cfg.kind} tokenizer was disposed`);
       checkImageShape(images.shape, cfg.patchSize, cfg.channels);
-      if (options.checkFinite ?? true) checkFiniteImages(images);
+      if (shouldCheckFinite(options.checkFinite)) checkFiniteImages(images);
       return tf.tidy(() => {
         const [b, h, w] = images.shape;
         const x = extractPatches(images, cfg.patchSize, cfg.normalization); // [B·L, P]

@@ -1,7 +1,7 @@
 import { createRng, decodeSafetensors, ShapeError, toTfTensors } from '@splitmask/core';
 import { describeEachBackend, expectClose, expectNoLeak } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { describeTokenizerContract } from '../test/contract';
 import { type DalleFixture, fixture, fixtureBytes } from '../test/fixtures';
 import {
@@ -58,7 +58,7 @@ describeEachBackend('DALL-E encoder vs PyTorch (converted pickled module)', () =
   });
 });
 
-describe('DALL-E config and weights', () => {
+describeEachBackend('DALL-E config and weights', () => {
   test('defaults are the released encoder: 53.8M parameters, 8px cells, V = 8192', () => {
     expect(DALLE_ENCODER_CONFIG).toEqual({
       groupCount: 4,

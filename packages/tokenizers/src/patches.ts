@@ -32,7 +32,15 @@ export function checkImageShape(shape: readonly number[], patchSize: number, cha
   }
 }
 
-/** Throws an InvalidArgumentError naming the first non-finite pixel (reads back only on failure). */
+/** Backends where a synchronous read is cheap (data on the host): `checkFinite` defaults to true there. */
+const HOST_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
+/** Whether `tokenize` checks for non-finite pixels: the explicit option, else only on host backends. */
+export function shouldCheckFinite(option: boolean | undefined): boolean {
+  return option ?? HOST_BACKENDS.has(tf.getBackend());
+}
+
+/** Throws an InvalidArgumentError naming the first non-finite pixel (reads the data only on failure). */
 export function checkFiniteImages(images: tf.Tensor4D): void {
   const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(images))));
   const anyBad = bad.dataSync()[0];

@@ -1,3 +1,4 @@
+import { describeEachBackend } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { describeTokenizerContract } from '../test/contract';
@@ -19,27 +20,29 @@ describeTokenizerContract('random patches', {
   roundTrip: async (tok) => decodeTokenizer(await encodeTokenizer(tok)),
 });
 
-test('the vocabulary is the seeded patch sample, ℓ2-normalised, stored [P, V]', async () => {
-  const tok = await make();
-  const sample = await samplePatches(syntheticBatches({ numBatches: 3, b: 4, size: 16 }), {
-    numPatches: 24,
-    patchSize: 4,
-    channels: 3,
-    seed: 2,
-  });
-  const cb = tok.toTensors().codebook;
-  expect(cb.shape).toEqual([48, 24]);
-  const rows = await tf.transpose(cb).data();
-  expect(Array.from(rows)).toEqual(Array.from(sample.rows.chunk(0)));
-  for (let v = 0; v < 24; v++) expect(Math.hypot(...rows.subarray(v * 48, (v + 1) * 48))).toBeCloseTo(1, 5);
-  tok.dispose();
-});
-
-test('a stream with fewer patches than V is an error naming both counts', async () => {
-  await expect(
-    fitRandomPatchesTokenizer(syntheticBatches({ numBatches: 1, b: 1, size: 8 }), {
-      vocabSize: 10,
+describeEachBackend('random patches vocabulary', () => {
+  test('the vocabulary is the seeded patch sample, ℓ2-normalised, stored [P, V]', async () => {
+    const tok = await make();
+    const sample = await samplePatches(syntheticBatches({ numBatches: 3, b: 4, size: 16 }), {
+      numPatches: 24,
       patchSize: 4,
-    }),
-  ).rejects.toThrow(/need vocabSize=10 non-flat patches, the stream had only 4 \(1 images\)/);
+      channels: 3,
+      seed: 2,
+    });
+    const cb = tok.toTensors().codebook;
+    expect(cb.shape).toEqual([48, 24]);
+    const rows = await tf.transpose(cb).data();
+    expect(Array.from(rows)).toEqual(Array.from(sample.rows.chunk(0)));
+    for (let v = 0; v < 24; v++) expect(Math.hypot(...rows.subarray(v * 48, (v + 1) * 48))).toBeCloseTo(1, 5);
+    tok.dispose();
+  });
+
+  test('a stream with fewer patches than V is an error naming both counts', async () => {
+    await expect(
+      fitRandomPatchesTokenizer(syntheticBatches({ numBatches: 1, b: 1, size: 8 }), {
+        vocabSize: 10,
+        patchSize: 4,
+      }),
+    ).rejects.toThrow(/need vocabSize=10 non-flat patches, the stream had only 4 \(1 images\)/);
+  });
 });

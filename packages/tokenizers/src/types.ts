@@ -76,8 +76,9 @@ export type TokenizerConfig = CodebookTokenizerConfig | DalleTokenizerConfig;
 /** Options of `Tokenizer.tokenize`. */
 export interface TokenizeOptions {
   /**
-   * Reject images containing NaN or ±Infinity (default true). The check reads one boolean back from the
-   * backend (a sync point); turn it off on GPU backends inside a training loop.
+   * Reject images containing NaN or ±Infinity. The check reads one boolean back synchronously, so it
+   * defaults to true only on backends whose data lives on the host (cpu, wasm, tensorflow) and to false
+   * on GPU backends (a stall there, and impossible for webgpu in Node, which has no sync readback).
    */
   readonly checkFinite?: boolean;
 }
