@@ -210,50 +210,74 @@ export async function kmeansPlusPlus(
   if (!Number.isInteger(perRound) || perRound < 1)
     throw new InvalidArgumentError(`k-means++: perRound must be a positive integer, got ${perRound}`);
   const rng = createRng(opts.seed);
-  const m = Math.max(k, Math.min(n, opts.sampleSize ?? 4 * k));
-  const pick = m === n ? Int32Array.from({ length: n }, (_, i) => i) : rng.permutation(n).subarray(0, m);
-  const sub = new Float32Array(m * d);
-  const xsq = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    sub.set(rows.row(pick[i]), i * d);
-    xsq[i] = rowSq(sub, i * d, d);
-  }
+  const { sub, xsq } = gatherSubset(rows, Math.max(k, Math.min(n, opts.sampleSize ?? 4 * k)), rng);
+  const m = xsq.length;
   const out = new Float32Array(k * d);
   const minD = new Float64Array(m).fill(Number.POSITIVE_INFINITY);
-  const chosenMask = new Uint8Array(m);
+  const chosen = new Uint8Array(m);
   const x = tf.tensor2d(sub, [m, d]);
   try {
     let round = [rng.int(m)];
-    let c = 0;
-    for (;;) {
+    for (let c = 0; ; ) {
       opts.signal?.throwIfAborted();
       for (const i of round) {
         out.set(sub.subarray(i * d, (i + 1) * d), c++ * d);
-        chosenMask[i] = 1;
+        chosen[i] = 1;
       }
       if (c === k) break;
-      const centers = new Float32Array(d * round.length); // [P, r]
-      round.forEach((i, r) => {
-        for (let j = 0; j < d; j++) centers[j * round.length + r] = sub[i * d + j];
-      });
-      const s = tf.tidy(() => tf.matMul(x, tf.tensor2d(centers, [d, round.length])));
-      const dots = await s.data(); // [m, r]
-      s.dispose();
-      let total = 0;
-      for (let i = 0; i < m; i++) {
-        for (let r = 0; r < round.length; r++) {
-          const dist = Math.max(0, xsq[i] + xsq[round[r]] - 2 * dots[i * round.length + r]);
-          if (dist < minD[i]) minD[i] = dist;
-        }
-        if (chosenMask[i]) minD[i] = 0;
-        total += minD[i];
-      }
-      round = drawRound(minD, total, Math.min(perRound, k - c), chosenMask, rng);
+      const total = await updateMinDistances(x, sub, xsq, round, minD, chosen);
+      round = drawRound(minD, total, Math.min(perRound, k - c), chosen, rng);
     }
   } finally {
     x.dispose();
   }
   return out;
+}
+
+/** Copies `m` uniformly chosen rows (all rows, in order, when m = N) and their squared norms. */
+function gatherSubset(rows: RowStore, m: number, rng: Rng): { sub: Float32Array; xsq: Float64Array } {
+  const d = rows.dim;
+  const pick = m === rows.count ? null : rng.permutation(rows.count).subarray(0, m);
+  const sub = new Float32Array(m * d);
+  const xsq = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    sub.set(rows.row(pick ? pick[i] : i), i * d);
+    xsq[i] = rowSq(sub, i * d, d);
+  }
+  return { sub, xsq };
+}
+
+/**
+ * minD[i] ← min(minD[i], ‖x_i − c‖²) over the new centres (one [m, P]·[P, r] matmul); chosen points get
+ * 0. Returns Σ minD.
+ */
+async function updateMinDistances(
+  x: tf.Tensor2D,
+  sub: Float32Array,
+  xsq: Float64Array,
+  round: number[],
+  minD: Float64Array,
+  chosen: Uint8Array,
+): Promise<number> {
+  const d = x.shape[1];
+  const r = round.length;
+  const centers = new Float32Array(d * r); // [P, r]
+  round.forEach((i, k) => {
+    for (let j = 0; j < d; j++) centers[j * r + k] = sub[i * d + j];
+  });
+  const s = tf.tidy(() => tf.matMul(x, tf.tensor2d(centers, [d, r])));
+  const dots = await s.data(); // [m, r]
+  s.dispose();
+  let total = 0;
+  for (let i = 0; i < minD.length; i++) {
+    for (let k = 0; k < r; k++) {
+      const dist = Math.max(0, xsq[i] + xsq[round[k]] - 2 * dots[i * r + k]);
+      if (dist < minD[i]) minD[i] = dist;
+    }
+    if (chosen[i]) minD[i] = 0;
+    total += minD[i];
+  }
+  return total;
 }
 
 /** D²-samples `count` distinct unchosen indices (uniformly among unchosen ones once all weights are 0). */
