@@ -37,6 +37,16 @@ describeEachBackend('random patches vocabulary', () => {
     tok.dispose();
   });
 
+  test('reports progress per batch', async () => {
+    const seen: number[] = [];
+    const tok = await fitRandomPatchesTokenizer(syntheticBatches({ numBatches: 3, b: 2, size: 8 }), {
+      vocabSize: 4,
+      patchSize: 4,
+      onProgress: (p) => seen.push(p.patchesSeen),
+    });
+    expect(seen).toEqual([8, 16, 24]);
+    tok.dispose();
+  });
   test('a stream with fewer patches than V is an error naming both counts', async () => {
     await expect(
       fitRandomPatchesTokenizer(syntheticBatches({ numBatches: 1, b: 1, size: 8 }), {

@@ -21,6 +21,8 @@ export interface RandomPatchesOptions {
   /** Read at most this many images from the stream. */
   maxImages?: number;
   signal?: AbortSignal;
+  /** Called after each batch of the stream. */
+  onProgress?: (p: { imagesSeen: number; patchesSeen: number }) => void;
 }
 
 /** Rows [n, P] of a RowStore → tensor [P, n] (codebook layout). */
@@ -61,6 +63,7 @@ export async function fitRandomPatchesTokenizer(
     seed: config.seed,
     maxImages: opts.maxImages,
     signal: opts.signal,
+    onProgress: opts.onProgress,
   });
   if (sample.rows.count < config.vocabSize) {
     throw new InvalidArgumentError(
