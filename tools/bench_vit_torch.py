@@ -26,13 +26,15 @@ STEPS = 3
 
 
 def timed(fn):
-    times = []
+    """Median wall time and mean process CPU time (all threads; OpenBLAS may use both cores)."""
+    times, cpu = [], 0.0
     for i in range(STEPS + 1):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         if i > 0:
             times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
+            cpu += time.process_time() - c0
+    return sorted(times)[len(times) // 2], cpu / STEPS
 
 
 def run(name):
@@ -46,19 +48,22 @@ def run(name):
     for mode, v in [('full', None), ('half', vis)]:
         loss = lambda: F.cross_entropy(model.head(model.pool(model.forward_features(x, v))), y)  # noqa: E731
         with torch.no_grad():
-            fwd = timed(loss)
+            fwd, fwd_cpu = timed(loss)
+
         def step():
             model.zero_grad(set_to_none=True)
             loss().backward()
-        st = timed(step)
-        out[mode] = {'fwdImgsPerSec': b / fwd, 'trainImgsPerSec': b / st, 'fwdMs': fwd * 1e3, 'stepMs': st * 1e3}
+        st, st_cpu = timed(step)
+        out[mode] = {'fwdImgsPerSec': b / fwd, 'trainImgsPerSec': b / st, 'trainImgsPerCpuSec': b / st_cpu,
+                     'fwdMs': fwd * 1e3, 'stepMs': st * 1e3, 'stepCpuMs': st_cpu * 1e3}
         print(f"torch {name} b={b} {mode}: fwd {b / fwd:.1f} img/s, fwd+bwd {b / st:.2f} img/s", flush=True)
     return out
 
 
 if __name__ == '__main__':
     names = sys.argv[1].split(',') if len(sys.argv) > 1 else ['ti4']
-    res = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'results': [run(n) for n in names]}
+    res = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'loadavg': os.getloadavg(),
+           'results': [run(n) for n in names]}
     d = os.path.join(os.path.dirname(__file__), '..', 'packages', 'vit', 'bench-results')
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, 'vit-torch.json'), 'w') as f:

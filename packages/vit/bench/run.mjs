@@ -61,19 +61,27 @@ async function single(backend, name, mode) {
     checkpoint: m.checkpoint,
   };
   const loss = () => tf.mean(crossEntropyPerRow(vitClassify(params, images, cfg, opts), labels));
+  // Wall time (median) and process CPU time (mean): on a loaded shared machine the CPU time of this
+  // single-threaded process is the steadier number.
   const time = async (fn) => {
     const times = [];
+    let cpu = 0;
     for (let i = 0; i <= steps; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const out = fn();
       await out.data();
       out.dispose();
-      if (i > 0) times.push(performance.now() - t0); // the first call warms up
+      const c = process.cpuUsage(c0);
+      if (i > 0) {
+        times.push(performance.now() - t0); // the first call warms up
+        cpu += (c.user + c.system) / 1000;
+      }
     }
-    return times.sort((x, y) => x - y)[Math.floor(times.length / 2)];
+    return [times.sort((x, y) => x - y)[Math.floor(times.length / 2)], cpu / steps];
   };
-  const fwdMs = await time(() => tf.tidy(loss));
-  const stepMs = await time(() =>
+  const [fwdMs, fwdCpuMs] = await time(() => tf.tidy(loss));
+  const [stepMs, stepCpuMs] = await time(() =>
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(loss, varList(params));
       tf.dispose(Object.values(grads));
@@ -93,6 +101,9 @@ async function single(backend, name, mode) {
     trainImgsPerSec: (b * 1000) / stepMs,
     fwdMs,
     stepMs,
+    trainImgsPerCpuSec: (b * 1000) / stepCpuMs,
+    fwdCpuMs,
+    stepCpuMs,
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     wasmHeapMiB: heap ? Math.round(heap / 2 ** 20) : null,
   };
@@ -143,7 +154,7 @@ for (const backend of arg('backends', 'wasm,cpu').split(',')) {
       console.log(
         r.error
           ? `${backend} ${name} ${mode}: FAILED ${r.error}`
-          : `${backend} ${name} b=${r.batch} ${mode}: fwd ${r.fwdImgsPerSec.toFixed(2)} img/s, fwd+bwd ${r.trainImgsPerSec.toFixed(2)} img/s, rss ${r.peakRssMiB} MiB, wasm heap ${r.wasmHeapMiB} MiB`,
+          : `${backend} ${name} b=${r.batch} ${mode}: fwd ${r.fwdImgsPerSec.toFixed(2)} img/s, fwd+bwd ${r.trainImgsPerSec.toFixed(2)} img/s (${r.trainImgsPerCpuSec.toFixed(2)} per cpu-s), rss ${r.peakRssMiB} MiB, wasm heap ${r.wasmHeapMiB} MiB`,
       );
       results.push(r);
     }
@@ -162,17 +173,26 @@ if (existsSync(torchFile)) {
     r.torch = tm;
     r.trainRatioToTorch = r.trainImgsPerSec / tm.trainImgsPerSec;
     r.fwdRatioToTorch = r.fwdImgsPerSec / tm.fwdImgsPerSec;
+    r.trainCpuRatioToTorch = r.trainImgsPerCpuSec / tm.trainImgsPerCpuSec;
     console.log(
-      `${r.backend} ${r.case} ${r.mode}: train ${r.trainRatioToTorch.toFixed(3)}× torch, fwd ${r.fwdRatioToTorch.toFixed(3)}×`,
+      `${r.backend} ${r.case} ${r.mode}: train ${r.trainRatioToTorch.toFixed(3)}× torch (wall), ${r.trainCpuRatioToTorch.toFixed(3)}× (cpu time), fwd ${r.fwdRatioToTorch.toFixed(3)}×`,
     );
   }
 }
+// Merge with earlier runs: a (backend, case, mode) measured again replaces the old entry.
+const outFile = join(outDir, 'vit.json');
+const key = (r) => `${r.backend}:${r.case}:${r.mode}`;
+const fresh = new Set(results.map(key));
+const earlier = existsSync(outFile)
+  ? JSON.parse(readFileSync(outFile, 'utf8')).results.filter((r) => !fresh.has(key(r)))
+  : [];
+const loadavg = (await import('node:os')).loadavg();
+for (const r of results) r.loadavg = loadavg;
 const out = {
   date: new Date().toISOString(),
   node: process.version,
   steps,
-  loadavg: (await import('node:os')).loadavg(),
-  results,
+  results: [...earlier, ...results],
 };
-writeFileSync(join(outDir, 'vit.json'), `${JSON.stringify(out, null, 2)}\n`);
-console.log(`wrote ${join(outDir, 'vit.json')}`);
+writeFileSync(outFile, `${JSON.stringify(out, null, 2)}\n`);
+console.log(`wrote ${outFile}`);
