@@ -38,6 +38,12 @@ describeEachBackend(
       expectNoLeak(() => linearNaive(x, wT, bias), 'linearNaive');
     });
 
+    test('rejects a bias of the wrong length, naming it', () => {
+      expect(() => linear(tf.zeros([2, 3]), tf.zeros([3, 4]), tf.zeros([5]))).toThrow(
+        /expected bias \[4\], got \[5\]/,
+      );
+    });
+
     test('names the shapes on mismatch', () => {
       expect(() => linear(tf.zeros([2, 3]), tf.zeros([4, 2]))).toThrow(
         /expected weight \[3, out\], got \[4,2\]/,

@@ -7,6 +7,7 @@
  * transposes explicitly so all three matmuls of a training step stay flag-free (4x faster on wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError } from '../errors';
 
 // tfjs types customGrad's variadic inputs as a union with the save function; the cast states the real arity.
 const linear2d = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -34,8 +35,14 @@ export function linear<R extends tf.Rank>(
   return tf.tidy(() => {
     const inDim = x.shape[x.rank - 1];
     const outDim = weight.shape[1];
+    const badBias = bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== outDim);
+    if (badBias) {
+      throw new ShapeError(
+        `linear: expected bias [${outDim}], got [${bias?.shape}] for weight [${weight.shape}]`,
+      );
+    }
     if (weight.rank !== 2 || weight.shape[0] !== inDim) {
-      throw new Error(
+      throw new ShapeError(
         `linear: expected weight [${inDim}, out], got [${weight.shape}] for input [${x.shape}]`,
       );
     }

@@ -19,6 +19,15 @@ describeEachBackend(
       expectNoLeak(() => tf.grad(f)(x), 'logSoftmax grad');
     });
 
+    test.each([
+      [[3, 5], [4], /got logits \[3,5\] and targets \[4\]/],
+      [[3, 5], [3, 1], /targets \[3,1\]/],
+    ])('crossEntropyPerRow rejects logits %j with targets %j', (ls, ts, msg) => {
+      const logits: tf.Tensor = tf.zeros(ls);
+      const targets: tf.Tensor = tf.zeros(ts, 'int32');
+      expect(() => crossEntropyPerRow(logits as tf.Tensor2D, targets as tf.Tensor1D)).toThrow(msg);
+    });
+
     test('stays finite where exp overflows float32', async () => {
       const y = logSoftmax(tf.tensor2d([[1000, 0, -1000]]));
       await expectCloseAsync(y, [0, -1000, -2000], { rtol: 1e-6, atol: 1e-3 });
