@@ -9,7 +9,7 @@ LN + Linear(D, V) head on the missing positions, mean-pooled decoder outputs -> 
 Masks are random permutations here (shape-identical to the block masks; timing does not depend on it).
 
 Run with Debian's python (torch 1.13 + OpenBLAS):  /usr/bin/python3 tools/splitmask_step_torch.py \
-  --method splitmask --image 32 --patch 4 --dim 64 --depth 4 --heads 4 --vocab 128 --batch 64 --steps 6
+  --method splitmask --image 28 --patch 4 --dim 64 --depth 4 --heads 4 --mlp-ratio 2 --vocab 128 --batch 64 --steps 6
 Prints one JSON line: {"method", "imgs_per_s", "step_ms", "peak_rss_mb", "loss"}.
 """
 import argparse
@@ -52,10 +52,10 @@ class Model(nn.Module):
         self.patch_embed = nn.Linear(a.patch * a.patch * a.chans, d)
         self.cls_token = nn.Parameter(torch.randn(1, 1, d) * 0.02)
         self.pos_embed = nn.Parameter(torch.randn(1, 1 + self.L, d) * 0.02)
-        self.blocks = nn.ModuleList([Block(d, a.heads, 4) for _ in range(a.depth)])
+        self.blocks = nn.ModuleList([Block(d, a.heads, a.mlp_ratio) for _ in range(a.depth)])
         self.norm = nn.LayerNorm(d, eps=1e-6)
         self.mask_token = nn.Parameter(torch.randn(1, 1, d) * 0.02)
-        self.dec_blocks = nn.ModuleList([Block(d, a.heads, 4) for _ in range(2)]) if a.method == 'splitmask' else None
+        self.dec_blocks = nn.ModuleList([Block(d, a.heads, a.mlp_ratio) for _ in range(2)]) if a.method == 'splitmask' else None
         self.dec_norm = nn.LayerNorm(d, eps=1e-6)
         self.head = nn.Linear(d, a.vocab)
 
@@ -76,9 +76,10 @@ class Model(nn.Module):
         b = images.shape[0]
         L = self.L
         perm = torch.argsort(torch.rand(b, L), 1)
-        k = L // 2
-        vis = torch.cat([perm[:, :k], perm[:, k:]], 0).sort(1).values  # [2B, K]
-        mis = torch.cat([perm[:, k:], perm[:, :k]], 0).sort(1).values  # [2B, M]
+        k = L // 2  # odd L: the last patch of perm is in neither branch (both predict it)
+        vis = torch.cat([perm[:, :k], perm[:, k:2 * k]], 0).sort(1).values  # [2B, K]
+        rest = perm[:, 2 * k:]
+        mis = torch.cat([torch.cat([perm[:, k:2 * k], rest], 1), torch.cat([perm[:, :k], rest], 1)], 0).sort(1).values
         x = self.patchify(images)
         e = self.patch_embed(x) + self.pos_embed[:, 1:]
         e2 = torch.cat([e, e], 0)
@@ -114,12 +115,13 @@ class Model(nn.Module):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--method', default='splitmask', choices=['splitmask', 'beit'])
-    ap.add_argument('--image', type=int, default=32)
+    ap.add_argument('--image', type=int, default=28)
     ap.add_argument('--patch', type=int, default=4)
     ap.add_argument('--chans', type=int, default=1)
     ap.add_argument('--dim', type=int, default=64)
     ap.add_argument('--depth', type=int, default=4)
     ap.add_argument('--heads', type=int, default=4)
+    ap.add_argument('--mlp-ratio', type=float, default=2)
     ap.add_argument('--vocab', type=int, default=128)
     ap.add_argument('--batch', type=int, default=64)
     ap.add_argument('--steps', type=int, default=6)

@@ -37,12 +37,13 @@ Common options:
   --out <dir>           output folder (JSONL log, checkpoints, pictures)
   --config <file.json>  a config (see README: model, tokenizer, masking, loss, optim, train)
   --steps <n>  --batch-size <n>  --lr <x>  --seed <n>  --method <splitmask|beit>
-  demo: --tiny (seconds-long smoke run)    pretrain: --resume (continue from --out's last checkpoint)
+  demo: --train-minutes <x> (pretraining budget, default 3; --steps overrides)
+                        --knn-every <n> (k-NN curve, slower) --tiny (smoke run)    pretrain: --resume (continue from --out's last checkpoint)
 `;
 
 const COMMON = ['backend', 'out', 'config', 'steps', 'batch-size', 'lr', 'seed', 'method'];
 const SPECS: Record<string, FlagSpec> = {
-  demo: { values: COMMON, switches: ['tiny', 'help'] },
+  demo: { values: [...COMMON, 'train-minutes', 'knn-every'], switches: ['tiny', 'help'] },
   pretrain: { values: COMMON, switches: ['resume', 'help'] },
   tokenizer: { values: ['backend', 'out', 'config', 'vocab-size', 'seed'], switches: ['help'] },
 };
@@ -92,28 +93,28 @@ async function setBackend(args: ParsedArgs, log: (s: string) => void): Promise<v
   );
 }
 
-function progressHandler(total: number, logFile: ReturnType<typeof createJsonlLogger>) {
-  const bar = createProgressBar(total, process.stderr, 10);
+/** Progress bar (ETA from this session's steps, img/s over the last 10 steps) and the JSONL log. */
+function progressHandler(logFile: ReturnType<typeof createJsonlLogger>) {
+  let bar: ReturnType<typeof createProgressBar> | undefined;
+  let first: TrainEvent | undefined;
   let window: TrainEvent[] = [];
   return {
     onEvent(ev: TrainEvent): void {
-      window.push(ev);
-      if (window.length > 10) window = window.slice(-10);
-      const ips =
-        (window.length * (ev.imgsPerSec > 0 ? 1 : 0)) / window.reduce((s, e) => s + 1 / e.imgsPerSec, 0);
+      first ??= ev;
+      bar ??= createProgressBar(ev.totalSteps - first.step + 1, process.stderr, 10);
+      window = [...window.slice(-9), ev];
+      const ips = window.length / window.reduce((s, e) => s + 1 / e.imgsPerSec, 0);
+      const nce = ev.parts.nce !== undefined ? ` nce ${ev.parts.nce.toFixed(3)}` : '';
       bar.update({
-        step: ev.step,
-        elapsedSec: ev.elapsedSec,
+        step: ev.step - first.step + 1,
+        elapsedSec: ev.elapsedSec - first.elapsedSec,
         imgsPerSec: ips,
         loss: ev.loss,
-        extra:
-          ev.parts.nce !== undefined
-            ? `mim ${ev.parts.mim.toFixed(3)} nce ${ev.parts.nce.toFixed(3)}`
-            : undefined,
+        extra: `mim ${ev.parts.mim.toFixed(3)}${nce} step ${ev.step}/${ev.totalSteps}`,
       });
       logFile.log({ ...ev, time: new Date().toISOString() });
     },
-    done: () => bar.done(),
+    done: () => bar?.done(),
   };
 }
 
@@ -125,8 +126,21 @@ async function demo(args: ParsedArgs): Promise<number> {
   await setBackend(args, log);
   mkdirSync(out, { recursive: true });
   const logFile = createJsonlLogger(join(out, 'log.jsonl'));
-  const progress = progressHandler(config.train.steps, logFile);
+  const progress = progressHandler(logFile);
   const tiny = args.flags.tiny === true;
+  const budgetIssues: string[] = [];
+  const minutes = numberFlag(args.flags, 'train-minutes', budgetIssues);
+  const knnEvery = intFlag(args.flags, 'knn-every', budgetIssues, 1);
+  if (budgetIssues.length || (minutes !== undefined && !(minutes > 0))) {
+    throw new ConfigError(
+      budgetIssues.length
+        ? budgetIssues
+        : [`--train-minutes: expected a positive number, got '${args.flags['train-minutes']}'`],
+      'command line',
+    );
+  }
+  // Unless --steps pins the step count, fit the run to a wall-clock budget (default 3 minutes).
+  const trainBudgetSec = tiny || args.flags.steps !== undefined ? undefined : (minutes ?? 3) * 60;
   const t0 = Date.now();
   const r = await runDemo({
     out,
@@ -134,6 +148,8 @@ async function demo(args: ParsedArgs): Promise<number> {
     trainImages: tiny ? 200 : undefined,
     bankImages: tiny ? 100 : undefined,
     evalImages: tiny ? 50 : undefined,
+    trainBudgetSec,
+    knnEvery,
     onEvent: progress.onEvent,
     log,
   });
@@ -192,7 +208,7 @@ async function pretrain(args: ParsedArgs): Promise<number> {
   if (trainer.resumedFrom) log(`resumed from ${trainer.resumedFrom} at step ${trainer.step}`);
   writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const logFile = createJsonlLogger(join(out, 'log.jsonl'));
-  const progress = progressHandler(config.train.steps, logFile);
+  const progress = progressHandler(logFile);
   const ctl = new AbortController();
   const stop = () => ctl.abort();
   process.once('SIGINT', stop);

@@ -8,40 +8,53 @@ import { join } from 'node:path';
 import { createRng } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type PretrainConfig, type PretrainConfigInput, resolvePretrainConfig } from './config';
+import type { Tokenizer } from './deps';
 import { encodeFeatures } from './features';
 import { loadFashionMnistArray } from './internal/fashion-mnist';
 import { knnAccuracy } from './internal/knn';
+import { plotSeries } from './pictures';
+import { encodePng } from './raster';
 import { writeRunPictures } from './run-pictures';
+import type { ImageSource } from './source';
 import { createArraySource, type ImageArray, imagesOf } from './source';
 import type { SplitMaskParams } from './splitmask';
 import { toVitConfig } from './splitmask';
-import { createPretrainer, type TrainEvent } from './trainer';
+import { buildTokenizer, createPretrainer, type TrainEvent } from './trainer';
 
 /**
- * The demo's model and schedule: 28px Fashion-MNIST zero-padded to 32px, patch 4 (8x8 = 64 patches),
- * width 64, depth 4, 4 heads, decoder 2 blocks, k-means vocabulary of 128, batch 64. LR 2e-3 peak
- * (BEiT's 1.5e-3 x batch/2048 would be 5e-5: far too small for a 5-minute run from scratch), warmup
- * 30 steps, cosine to 1e-5, wd 0.05, clip 3.0, drop-path 0.05 (tiny model, short run).
+ * The demo's model and schedule: 28px Fashion-MNIST, patch 4 (7x7 = 49 patches; SplitMask's two
+ * branches see 24 each and the odd patch is predicted by both), width 64, depth 4, 4 heads, MLP ratio 2,
+ * decoder 2 blocks (paper), k-means vocabulary of 128, batch 64. LR 2e-3 peak (BEiT's
+ * 1.5e-3 x batch/2048 would be 5e-5: far too small for a minutes-long run from scratch), warmup 10%
+ * of the steps, cosine to 1e-5, wd 0.05, clip 3.0, drop-path 0.05 (tiny model, short run).
+ * `train.steps` is a default; `runDemo` fits the step count to a wall-clock budget unless told not to.
  */
 export const DEMO_CONFIG: PretrainConfigInput = {
   method: 'splitmask',
   seed: 0,
   model: {
-    imageSize: 32,
+    imageSize: 28,
     patchSize: 4,
     inChans: 1,
     embedDim: 64,
     depth: 4,
     numHeads: 4,
-    mlpRatio: 4,
+    mlpRatio: 2,
     dropPathRate: 0.05,
     decoderDepth: 2,
   },
-  tokenizer: { kind: 'kmeans', vocabSize: 128, seed: 0, fitImages: 1024, fitIterations: 10 },
+  tokenizer: { kind: 'kmeans', vocabSize: 128, seed: 0, fitImages: 2048, fitIterations: 10 },
   masking: { mode: 'block' },
   loss: { temperature: 0.2, nceWeight: 1 },
-  optim: { lr: 2e-3, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 30, clipGrad: 3 },
-  train: { batchSize: 64, accumSteps: 1, steps: 600, logEvery: 10, checkpointEvery: 0, keepCheckpoints: 1 },
+  optim: { lr: 2e-3, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 20, clipGrad: 3 },
+  train: {
+    batchSize: 64,
+    accumSteps: 1,
+    steps: 200,
+    logEvery: 10,
+    checkpointEvery: 0,
+    keepCheckpoints: 1,
+  },
 };
 
 /** A seconds-long variant for tests and smoke runs (`--tiny`). */
@@ -62,6 +75,13 @@ export interface DemoOptions {
   /** Held-out images for k-NN (test split) and the k-NN memory bank size (train split). */
   evalImages?: number;
   bankImages?: number;
+  /**
+   * Wall-clock seconds for pretraining: the step count is set so the run fits (measured on 3 probe
+   * steps, which are discarded). Absent = run `config.train.steps` as given.
+   */
+  trainBudgetSec?: number;
+  /** Also evaluate k-NN every this many steps (0 = only before and after); adds to the run time. */
+  knnEvery?: number;
   signal?: AbortSignal;
   onEvent?: (ev: TrainEvent) => void;
   log?: (line: string) => void;
@@ -73,7 +93,16 @@ export interface DemoResult {
   steps: number;
   trainSeconds: number;
   imagesSeen: number;
-  knn: { pretrained: number; random: number; k: number; temperature: number; bank: number; queries: number };
+  knn: {
+    pretrained: number;
+    random: number;
+    k: number;
+    temperature: number;
+    bank: number;
+    queries: number;
+    /** [step, accuracy] (step 0 = random init). */
+    curve: [number, number][];
+  };
   finalParts: Record<string, number>;
   files: string[];
 }
@@ -95,11 +124,11 @@ function subset(data: ImageArray, n: number): ImageArray {
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const log = opts.log ?? (() => {});
-  const config = resolvePretrainConfig(opts.config ?? DEMO_CONFIG);
+  let config = resolvePretrainConfig(opts.config ?? DEMO_CONFIG);
   const t0 = Date.now();
   const train = subset(loadFashionMnistArray({ split: 'train' }), opts.trainImages ?? 60000);
-  const bank = subset(train, opts.bankImages ?? 5000);
-  const test = subset(loadFashionMnistArray({ split: 'test' }), opts.evalImages ?? 2000);
+  const bank = subset(train, opts.bankImages ?? 2000);
+  const test = subset(loadFashionMnistArray({ split: 'test' }), opts.evalImages ?? 1000);
   log(
     `Fashion-MNIST: ${train.count} training images, k-NN bank ${bank.count}, held-out queries ${test.count} (${((Date.now() - t0) / 1000).toFixed(1)}s)`,
   );
@@ -126,19 +155,35 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     }
   };
 
-  const trainer = await createPretrainer({ config, source, role: `demo${Date.now()}` });
+  const tokenizer = await buildTokenizer(config, source);
+  log(
+    `tokenizer: ${config.tokenizer.kind}, V=${tokenizer.vocabSize} (${((Date.now() - t0) / 1000).toFixed(1)}s)`,
+  );
+  if (opts.trainBudgetSec !== undefined) {
+    config = await fitStepsToBudget(config, source, tokenizer, opts.trainBudgetSec, log);
+  }
+  const trainer = await createPretrainer({ config, source, tokenizer, role: `demo${Date.now()}` });
   const params = trainer.params as unknown as SplitMaskParams;
   // The random baseline is the same initialisation (same seed) before any step.
   const random = await evaluate(params.encoder);
   log(`k-NN of the randomly initialised encoder: ${(100 * random).toFixed(2)}%`);
   const events: TrainEvent[] = [];
   const tTrain = Date.now();
+  const curve: [number, number][] = [[0, random]];
+  let evalSeconds = 0;
   for await (const ev of trainer.run({ signal: opts.signal })) {
     events.push(ev);
     opts.onEvent?.(ev);
+    if (opts.knnEvery && ev.step % opts.knnEvery === 0 && ev.step < ev.totalSteps) {
+      const te = Date.now();
+      curve.push([ev.step, await evaluate(params.encoder)]);
+      evalSeconds += (Date.now() - te) / 1000;
+      log(`\nk-NN at step ${ev.step}: ${(100 * (curve.at(-1)?.[1] ?? 0)).toFixed(2)}%`);
+    }
   }
-  const trainSeconds = (Date.now() - tTrain) / 1000;
+  const trainSeconds = (Date.now() - tTrain) / 1000 - evalSeconds;
   const pretrained = await evaluate(params.encoder);
+  curve.push([trainer.step, pretrained]);
   log(`k-NN of the SplitMask-pretrained encoder: ${(100 * pretrained).toFixed(2)}%`);
 
   mkdirSync(opts.out, { recursive: true });
@@ -153,12 +198,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     ),
     rng: createRng(config.seed + 1),
   });
+  if (curve.length > 2) {
+    const p = join(opts.out, 'knn.png');
+    writeFileSync(
+      p,
+      encodePng(plotSeries([{ name: 'knn top1', points: curve }], { title: 'k-nn accuracy per step' })),
+    );
+    files.push(p);
+  }
   const result: DemoResult = {
     config,
     steps: trainer.step,
     trainSeconds,
     imagesSeen: trainer.step * config.train.batchSize * config.train.accumSteps,
-    knn: { pretrained, random, k: 20, temperature: 0.07, bank: bank.count, queries: test.count },
+    knn: { pretrained, random, k: 20, temperature: 0.07, bank: bank.count, queries: test.count, curve },
     finalParts: events.at(-1)?.parts ?? {},
     files,
   };
@@ -166,5 +219,35 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   writeFileSync(summary, `${JSON.stringify(result, null, 2)}\n`);
   result.files.push(summary);
   trainer.dispose();
+  tokenizer.dispose();
   return result;
+}
+
+/**
+ * Sets `train.steps` (and warmup = 10% of it) so that pretraining takes about `budgetSec`, from the
+ * time of probe steps 2-3 of a throwaway trainer (step 1 includes one-off kernel setup).
+ */
+async function fitStepsToBudget(
+  config: PretrainConfig,
+  source: ImageSource,
+  tokenizer: Tokenizer,
+  budgetSec: number,
+  log: (line: string) => void,
+): Promise<PretrainConfig> {
+  const probe = await createPretrainer({ config, source, tokenizer, role: `probe${Date.now()}` });
+  await probe.trainStep();
+  const t = Date.now();
+  await probe.trainStep();
+  await probe.trainStep();
+  const perStep = (Date.now() - t) / 2000;
+  probe.dispose();
+  const steps = Math.max(10, Math.min(5000, Math.floor(budgetSec / perStep)));
+  log(
+    `probe: ${perStep.toFixed(2)}s per step of ${config.train.batchSize} images -> ${steps} steps fit ${budgetSec}s`,
+  );
+  return resolvePretrainConfig({
+    ...config,
+    optim: { ...config.optim, warmupSteps: Math.max(1, Math.round(steps / 10)) },
+    train: { ...config.train, steps },
+  });
 }

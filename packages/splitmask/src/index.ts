@@ -27,6 +27,10 @@ export {
   mergeConfigInputs,
   resolvePretrainConfig,
 } from './config';
+export type { DemoOptions, DemoResult } from './demo';
+export { DEMO_CONFIG, runDemo, TINY_DEMO_CONFIG } from './demo';
+export { encodeFeatures } from './features';
+export { truncNormal } from './init';
 export type { JsonlLogger } from './jsonl';
 export { createJsonlLogger, readJsonl } from './jsonl';
 export type { PretrainMethodImpl } from './method';
@@ -56,4 +60,4 @@ export {
   toVitConfig,
 } from './splitmask';
 export type { Pretrainer, PretrainerOptions, TrainEvent } from './trainer';
-export { createPretrainer, NonFiniteLossError } from './trainer';
+export { buildTokenizer, createPretrainer, NonFiniteLossError } from './trainer';

@@ -77,7 +77,7 @@ export interface PretrainerOptions {
   checkpointDir?: string;
   /** Resume from the newest checkpoint in checkpointDir (refused if its config differs). */
   resume?: boolean;
-  /** A ready tokenizer (else built from config.tokenizer, fitting k-means on the source). */
+  /** A ready tokenizer (else built from config.tokenizer, fitting k-means on the source); stays the caller's. */
   tokenizer?: Tokenizer;
   /** Variable-name prefix (tfjs variable names are process-global). */
   role?: string;
@@ -313,7 +313,7 @@ export async function createPretrainer(opts: PretrainerOptions) {
     dispose(): void {
       for (const v of Object.values(vars)) v.dispose();
       optimizer.dispose();
-      tokenizer.dispose();
+      if (tokenizer !== opts.tokenizer) tokenizer.dispose(); // a tokenizer passed in stays the caller's
     },
   };
 }
