@@ -1,1 +1,13 @@
-export {};
+/**
+ * @splitmask/eval — evaluation of ViT encoders with the field's protocols: DINO's weighted k-NN, BEiT's
+ * linear probe on frozen features, and BEiT-style fine-tuning; metrics and reports. Library code never
+ * selects a backend.
+ */
+export type { FeatureOptions, FeatureSource, Normalization } from './features';
+export { arraySource, datasetSource, encodeFeatures, extractFeatures } from './features';
+export type { KnnOptions, KnnResult } from './knn';
+export { knnClassify, knnScores, l2Normalize } from './knn';
+export type { LinearProbe, LinearProbeOptions } from './linear-probe';
+export { trainLinearProbe } from './linear-probe';
+export type { ClassificationMetrics } from './metrics';
+export { metricsFromLogits, metricsFromRanked } from './metrics';
