@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createRng } from '@splitmask/core/rng';
 import sharp from 'sharp';
 import { createBatchLoader, createTwoViewTransform, INCEPTION_MEAN, INCEPTION_STD } from '../dist/index.js';
-import { imageFolder, loadFashionMnist, sharpDecoder } from '../dist/node.js';
+import { createWorkerPool, imageFolder, loadFashionMnist, sharpDecoder } from '../dist/node.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 3;
@@ -24,9 +24,16 @@ async function rate(fn, min = seconds) {
   let n = 0;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const e0 = performance.eventLoopUtilization();
   while (performance.now() - t0 < min * 1000) n += await fn();
   const c = process.cpuUsage(c0);
-  return { wall: (n * 1000) / (performance.now() - t0), cpu: (n * 1e6) / (c.user + c.system) };
+  // Share of the main thread's time spent busy: what the loader takes from a training step on that thread.
+  const mainThreadBusy = performance.eventLoopUtilization(e0).utilization;
+  return {
+    wall: (n * 1000) / (performance.now() - t0),
+    cpu: (n * 1e6) / (c.user + c.system),
+    mainThreadBusy,
+  };
 }
 
 /** 64 "photo-like" 500×375 JPEGs (smooth colour fields + noise), written once. */
@@ -58,8 +65,8 @@ async function makeJpegs(dir) {
   }
 }
 
-async function loaderRate(ds, transform, batchSize) {
-  const loader = createBatchLoader(ds, { batchSize, seed: 0, transform, prefetch: 2 });
+async function loaderRate(ds, transform, batchSize, executor) {
+  const loader = createBatchLoader(ds, { batchSize, seed: 0, transform, prefetch: 2, executor });
   await loader.next(); // warm-up
   return rate(async () => (await loader.next()).shape[0]);
 }
@@ -90,6 +97,8 @@ results.cases['fmnist-32-transform'] = await rate(async () => {
   return fmImgs.length;
 });
 results.cases['fmnist-32-loader'] = await loaderRate(fm, t32, 256);
+const pool = createWorkerPool({ workers: 2 });
+results.cases['fmnist-32-loader-2-workers'] = await loaderRate(fm, t32, 256, pool);
 
 // 2. 500×375 JPEGs → 224 bicubic + 112 Lanczos (BEiT), decoded with sharp.
 const jpegDir = join(tmpdir(), 'splitmask-bench-jpegs');
@@ -107,6 +116,7 @@ results.cases['jpeg-224-transform'] = await rate(async () => {
   return 16;
 });
 results.cases['jpeg-224-loader'] = await loaderRate(folder, t224, 32);
+results.cases['jpeg-224-loader-2-workers'] = await loaderRate(folder, t224, 32, pool);
 const dino = createTwoViewTransform({
   size: 224,
   secondSize: 112,
@@ -116,6 +126,8 @@ const dino = createTwoViewTransform({
   solarize: 0.2,
 });
 results.cases['jpeg-224-dino-augment-loader'] = await loaderRate(folder, dino, 32);
+results.cases['jpeg-224-dino-augment-loader-2-workers'] = await loaderRate(folder, dino, 32, pool);
+await pool.close();
 
 // 3. The same work in PIL + torchvision.
 try {
@@ -138,9 +150,11 @@ try {
 
 mkdirSync(join(here, '..', 'bench-results'), { recursive: true });
 writeFileSync(join(here, '..', 'bench-results', 'bench.json'), `${JSON.stringify(results, null, 1)}\n`);
-const fmt = (v) => `${v.wall.toFixed(0).padStart(6)} img/s wall ${v.cpu.toFixed(0).padStart(6)} img/CPU-s`;
+const fmt = (v) =>
+  `${v.wall.toFixed(0).padStart(6)} img/s wall ${v.cpu.toFixed(0).padStart(6)} img/CPU-s` +
+  (v.mainThreadBusy === undefined ? '' : `  main thread busy ${(100 * v.mainThreadBusy).toFixed(0)}%`);
 console.log(`load average ${results.loadavg.map((x) => x.toFixed(1)).join(' ')}`);
-for (const [k, v] of Object.entries(results.cases)) console.log(`${k.padEnd(30)} ${fmt(v)}`);
+for (const [k, v] of Object.entries(results.cases)) console.log(`${k.padEnd(40)} ${fmt(v)}`);
 if (typeof results.torchvision === 'object')
   for (const k of ['fmnist-32', 'jpeg-224', 'jpeg-decode'])
     console.log(`torchvision ${k.padEnd(18)} ${fmt(results.torchvision[k])}`);

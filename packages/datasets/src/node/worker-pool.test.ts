@@ -80,6 +80,20 @@ describe('createWorkerPool', () => {
     }
   });
 
+  test('a worker that cannot start fails its jobs and later ones instead of hanging', async () => {
+    const broken = join(dir, 'broken.mjs');
+    await import('node:fs/promises').then((fs) => fs.writeFile(broken, "import './does-not-exist.mjs';\n"));
+    const pool = createWorkerPool({ workers: 1, workerUrl: pathToFileURL(broken) });
+    const image = (await ds.get(0)).image;
+    const state = { seed: 0, s: [1, 2, 3, 4] as [number, number, number, number] };
+    await expect(pool.run(transform.spec!, image, state)).rejects.toThrow(
+      /transform worker 0 (crashed|exited)/,
+    );
+    await expect(pool.run(transform.spec!, image, state)).rejects.toThrow(/every worker has crashed/);
+    await pool.close();
+    await expect(pool.run(transform.spec!, image, state)).rejects.toThrow(/pool is closed/);
+  });
+
   test('an executor needs a transform with a spec', () => {
     const pool = { run: async () => ({}) as never };
     expect(() =>

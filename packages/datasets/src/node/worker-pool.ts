@@ -52,6 +52,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const url = options.workerUrl ?? defaultWorkerUrl();
   const pending = new Map<number, Pending>();
   const load = new Array(count).fill(0);
+  const dead = new Array(count).fill(false);
+  let closing = false;
   let nextId = 0;
   const workers = Array.from({ length: count }, (_, w) => {
     const worker = new Worker(url);
@@ -64,9 +66,20 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       if (msg.views) p.resolve(msg.views);
       else p.reject(new DatasetError('INVALID_ARGUMENT', `transform worker: ${msg.error}`));
     });
-    worker.on('error', (e) => {
+    // A crashed worker fails every job in flight (their owners cannot tell which one it held) and is
+    // never used again.
+    const fail = (e: Error) => {
+      dead[w] = true;
       for (const p of pending.values()) p.reject(e);
       pending.clear();
+      load.fill(0);
+    };
+    worker.on('error', (e) =>
+      fail(new DatasetError('INVALID_ARGUMENT', `transform worker ${w} crashed: ${e.message}`, { cause: e })),
+    );
+    worker.on('exit', (code) => {
+      if (!closing)
+        fail(new DatasetError('INVALID_ARGUMENT', `transform worker ${w} exited with code ${code}`));
     });
     return worker;
   });
@@ -75,8 +88,17 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     run(spec: TransformSpec, image: RawImage, rngState: RngState): Promise<TransformedViews> {
       return new Promise((resolve, reject) => {
         const id = nextId++;
-        let w = 0;
-        for (let k = 1; k < count; k++) if (load[k] < load[w]) w = k;
+        let w = -1;
+        for (let k = 0; k < count; k++) if (!dead[k] && (w < 0 || load[k] < load[w])) w = k;
+        if (w < 0) {
+          reject(
+            new DatasetError(
+              'INVALID_ARGUMENT',
+              'createWorkerPool: every worker has crashed or the pool is closed',
+            ),
+          );
+          return;
+        }
         load[w]++;
         pending.set(id, { resolve, reject });
         const data = image.data.slice();
@@ -93,6 +115,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       });
     },
     async close() {
+      closing = true;
+      dead.fill(true);
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

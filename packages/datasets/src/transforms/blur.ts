@@ -18,40 +18,42 @@ function boxRadius(radius: number, passes: number): number {
   return f(l + a);
 }
 
-/** One extended-box-blur pass along each row of a [rows, n, c] buffer, in place. */
-function boxBlurRows(data: Uint8Array, rows: number, n: number, c: number, floatRadius: number): void {
+/**
+ * One extended-box-blur pass over `lines` lines of `n` pixels, in place: pixel x of line l, channel k is
+ * at `l·lineStep + x·stride + k` (rows: stride C; columns: stride W·C, so no transposes are needed).
+ */
+function boxBlurLines(
+  data: Uint8Array,
+  lines: number,
+  n: number,
+  lineStep: number,
+  stride: number,
+  c: number,
+  floatRadius: number,
+): void {
   const radius = Math.trunc(floatRadius);
   const ww = Math.trunc(Math.fround(16777216 / Math.fround(floatRadius * 2 + 1)));
   const fw = Math.trunc((16777216 - (radius * 2 + 1) * ww) / 2);
   const pad = radius + 1;
-  // One channel of one row, edge pixels repeated `pad` times on each side.
+  // One channel of one line, edge pixels repeated `pad` times on each side.
   const ext = new Int32Array(n + 2 * pad);
-  for (let r = 0; r < rows; r++) {
-    const base = r * n * c;
+  for (let l = 0; l < lines; l++) {
     for (let k = 0; k < c; k++) {
-      for (let x = 0; x < n; x++) ext[pad + x] = data[base + x * c + k];
+      const base = l * lineStep + k;
+      for (let x = 0, p = base; x < n; x++, p += stride) ext[pad + x] = data[p];
       ext.fill(ext[pad], 0, pad);
       ext.fill(ext[pad + n - 1], pad + n);
       // acc = sum of the 2·radius + 1 taps centred on x (ext index x + pad).
       let acc = 0;
       for (let t = pad - radius; t <= pad + radius; t++) acc += ext[t];
-      for (let x = 0; x < n; x++) {
+      for (let x = 0, p = base; x < n; x++, p += stride) {
         const e = x + pad;
         const bulk = acc * ww + (ext[e - radius - 1] + ext[e + radius + 1]) * fw;
-        data[base + x * c + k] = Math.floor((bulk + 8388608) / 16777216);
+        data[p] = Math.floor((bulk + 8388608) / 16777216);
         acc += ext[e + radius + 1] - ext[e - radius];
       }
     }
   }
-}
-
-/** Transposes [h, w, c] → [w, h, c]. */
-function transpose(data: Uint8Array, h: number, w: number, c: number): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let k = 0; k < c; k++) out[(x * h + y) * c + k] = data[(y * w + x) * c + k];
-  return out;
 }
 
 /**
@@ -65,8 +67,7 @@ export function gaussianBlur(image: RawImage, radius: number, passes = 3): RawIm
   const data = image.data.slice();
   if (radius === 0) return { ...image, data };
   const r = boxRadius(radius, passes);
-  for (let i = 0; i < passes; i++) boxBlurRows(data, h, w, c, r);
-  const t = transpose(data, h, w, c);
-  for (let i = 0; i < passes; i++) boxBlurRows(t, w, h, c, r);
-  return { ...image, data: transpose(t, w, h, c) };
+  for (let i = 0; i < passes; i++) boxBlurLines(data, h, w, w * c, c, c, r); // rows
+  for (let i = 0; i < passes; i++) boxBlurLines(data, w, h, c, w * c, c, r); // columns
+  return { ...image, data };
 }

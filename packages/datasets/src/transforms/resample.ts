@@ -131,26 +131,24 @@ function resampleHorizontal(
 }
 
 /**
- * Vertical pass: output row yy mixes input rows bounds[yy]…; accumulated row by row (contiguous reads)
- * into an int32 line (Pillow's `int ss0` accumulator).
+ * Vertical pass: output row yy mixes input rows bounds[yy]… (already relative to the temp image). The
+ * taps loop is innermost, so each of the few input rows streams through the cache in order.
  */
 function resampleVertical(src: Uint8Array, w: number, c: number, outH: number, co: Coeffs): Uint8Array {
   const out = new Uint8Array(w * outH * c);
   const { ksize, bounds, kk } = co;
   const rowLen = w * c;
-  const acc = new Int32Array(rowLen);
   for (let yy = 0; yy < outH; yy++) {
-    const ymin = bounds[yy * 2];
     const ymax = bounds[yy * 2 + 1];
     const kOff = yy * ksize;
-    acc.fill(HALF);
-    for (let y = 0; y < ymax; y++) {
-      const k = kk[kOff + y];
-      const rowIn = (ymin + y) * rowLen;
-      for (let i = 0; i < rowLen; i++) acc[i] += Math.imul(src[rowIn + i], k);
-    }
+    const start = bounds[yy * 2] * rowLen;
     const rowOut = yy * rowLen;
-    for (let i = 0; i < rowLen; i++) out[rowOut + i] = clip8(acc[i]);
+    for (let i = 0; i < rowLen; i++) {
+      let ss = HALF;
+      let p = start + i;
+      for (let y = 0; y < ymax; y++, p += rowLen) ss = (ss + Math.imul(src[p], kk[kOff + y])) | 0;
+      out[rowOut + i] = clip8(ss);
+    }
   }
   return out;
 }
