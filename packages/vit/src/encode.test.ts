@@ -9,10 +9,10 @@ import {
 import { describeEachBackend, expectClose, expectNoLeak } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
-import { transformerBlock } from './block';
+import { transformerBlock, transformerBlockCheckpointed, transformerBlockWithAttention } from './block';
 import { fromTimmStateDict, toTimmStateDict } from './checkpoint';
 import { resolveVitConfig, type VitConfig } from './config';
-import { vitEmbed, vitEncode, vitEncodeWithIntermediates } from './encode';
+import { vitEmbed, vitEncode, vitEncodeWithIntermediates, vitPosEmbed } from './encode';
 import { initVitParams } from './init';
 import { patchify } from './patchify';
 import { poolFeatures, vitClassify, vitFeatures } from './pool';
@@ -210,6 +210,12 @@ describeEachBackend('vitEncode', () => {
     const t = vitEncode(p, x, c);
     expectNoLeak(() => poolFeatures(t, 'cls'), 'poolFeatures');
     expectNoLeak(() => patchify(x, 4), 'patchify');
+    expectNoLeak(() => vitPosEmbed(p, c), 'vitPosEmbed learned');
+    expectNoLeak(() => vitPosEmbed(p, resolveVitConfig(c, { posEmbed: 'sincos' })), 'vitPosEmbed sincos');
+    const x3 = vitEmbed(p, x, c);
+    expectNoLeak(() => transformerBlockWithAttention(p.blocks[0], x3, c), 'transformerBlockWithAttention');
+    expectNoLeak(() => transformerBlockCheckpointed(p.blocks[0], x3, c), 'transformerBlockCheckpointed');
+    x3.dispose();
     const subsetGrad = (pe: tf.Tensor) =>
       tf.sum(vitEncode({ ...p, pos_embed: pe as tf.Tensor3D }, x, c, { visible }));
     expectNoLeak(() => tf.grads(subsetGrad)([p.pos_embed!]), 'subset grads');

@@ -52,13 +52,18 @@ export interface VitIntermediates {
 
 const sincosCache = new Map<string, Float32Array>();
 
-/** The position embedding table [1, 1 + L, D]: the learned parameter or the fixed sin-cos one. */
+/**
+ * The position embedding table [1, 1 + L, D] as a fresh tensor (caller disposes): the learned parameter
+ * (differentiable) or the fixed sin-cos table.
+ * @example const pe = vitPosEmbed(params, cfg); // SplitMask's decoder reuses the encoder's table
+ */
 export function vitPosEmbed(params: VitParams, cfg: VitConfig): tf.Tensor3D {
   const { gridSize, numPatches } = vitDims(cfg);
   if (cfg.posEmbed === 'learned') {
-    if (!params.pos_embed)
+    if (!params.pos_embed) {
       throw new InvalidArgumentError("vitPosEmbed: cfg.posEmbed is 'learned' but params have no pos_embed");
-    return params.pos_embed;
+    }
+    return tf.clone(params.pos_embed);
   }
   const key = `${cfg.embedDim}/${gridSize}`;
   let table = sincosCache.get(key);
