@@ -56,6 +56,7 @@ export type { LayerNormParams } from './ops/layer-norm';
 export { LAYER_NORM_EPS, layerNorm, layerNormNaive } from './ops/layer-norm';
 export { linear, linearNaive } from './ops/linear';
 export { crossEntropyPerRow, logSoftmax } from './ops/log-softmax';
+export { sumRows } from './ops/sum-rows';
 export type { AdamW, AdamWOptions, AdamWParamGroup, AdamWState, AdamWStepArgs } from './optim/adamw';
 export { createAdamW } from './optim/adamw';
 export {

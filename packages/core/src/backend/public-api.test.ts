@@ -28,6 +28,7 @@ const BACKEND_AND_OPS_EXPORTS = [
   'linearNaive',
   'logSoftmax',
   'scaledDotAttention',
+  'sumRows',
 ];
 
 test('core exports the backend and primitive API', () => {

@@ -3,6 +3,7 @@
  * Composed from primitive ops so every backend has the kernels, with a closed-form custom gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { sumRowsNoGrad } from './sum-rows';
 
 /** LayerNorm parameters: gamma `weight` [D] and beta `bias` [D] (timm names). */
 export interface LayerNormParams {
@@ -34,7 +35,8 @@ function makeLayerNorm2d(eps: number): LnFn {
         const d = dy as tf.Tensor2D;
         const g = tf.mul(d, ws);
         const inner = tf.sub(tf.sub(g, tf.mean(g, 1, true)), tf.mul(xh, tf.mean(tf.mul(g, xh), 1, true)));
-        return [tf.mul(inner, rs), tf.sum(tf.mul(d, xh), 0), tf.sum(d, 0)];
+        // Column sums as ones-row matmuls (sum-rows.ts: 100x faster than tf.sum(·, 0) on wasm).
+        return [tf.mul(inner, rs), sumRowsNoGrad(tf.mul(d, xh) as tf.Tensor2D), sumRowsNoGrad(d)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as LnFn;
