@@ -68,6 +68,10 @@ function runner(c, variant) {
       const ln = variant === 'fast' ? core.layerNorm : core.layerNormNaive;
       return fwdBwd((x, w, b) => ln(x, { weight: w, bias: b }), [rn([r, d], 1), rn([d], 2), rn([d], 3)]);
     }
+    case 'sumRows': {
+      const x = rn(c.shape, 1);
+      return variant === 'fast' ? () => core.sumRows(x) : () => tf.sum(x, 0);
+    }
     case 'gelu': {
       const fn = { erf: core.gelu, naive: core.geluNaive, tanh: core.geluTanh }[variant];
       return fwdBwd(fn, [rn(c.shape, 1)]);

@@ -73,6 +73,14 @@ export function benchCases(tierName) {
     pass: 'fwd+bwd',
     variants: ['fast', 'naive'],
   });
+  cases.push({
+    id: `sumRows ${r}x${d}`,
+    op: 'sumRows',
+    shape: [r, d],
+    flops: null,
+    pass: 'fwd',
+    variants: ['fast', 'naive'],
+  });
   const [gr, gd] = t.gelu;
   cases.push({
     id: `gelu ${gr}x${gd}`,
