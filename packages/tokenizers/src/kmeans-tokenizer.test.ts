@@ -41,6 +41,7 @@ describeEachBackend('fitKMeansTokenizer', () => {
 
   test('cancellation rejects with the abort reason', async () => {
     const ctrl = new AbortController();
+    const before = tf.memory().numTensors;
     const run = fitKMeansTokenizer(syntheticBatches({ numBatches: 4, b: 4, size: 16 }), {
       vocabSize: 12,
       patchSize: 4,
@@ -49,5 +50,6 @@ describeEachBackend('fitKMeansTokenizer', () => {
       onProgress: (p) => p.phase === 'seeding' && ctrl.abort(new Error('user cancelled')),
     });
     await expect(run).rejects.toThrow('user cancelled');
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -41,12 +41,14 @@ describeEachBackend('sphericalKMeans', () => {
   test('an aborted signal stops the fit', async () => {
     const rows = store(fx.points.data, fx.dim, 64);
     const ctrl = new AbortController();
+    const before = tf.memory().numTensors;
     const run = sphericalKMeans(rows, Float32Array.from(fx.init.data), {
       iterations: 8,
       signal: ctrl.signal,
       onProgress: (p) => p.iteration === 1 && ctrl.abort(new Error('stop here')),
     });
     await expect(run).rejects.toThrow('stop here');
+    expect(tf.memory().numTensors).toBe(before);
   });
   test('rejects fewer points than clusters, naming both', async () => {
     const rows = store(fx.points.data.slice(0, 3 * fx.dim), fx.dim, 64);

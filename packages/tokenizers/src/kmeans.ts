@@ -80,8 +80,12 @@ async function assignAll(rows: RowStore, c: Float32Array, v: number, opts: Spher
       const x = rows.chunk(k);
       const n = x.length / d;
       const xt = tf.tensor2d(x, [n, d]);
-      const res = nearestCodewordWithScore(xt, cT, opts.maxScoreElements);
-      xt.dispose();
+      let res: ReturnType<typeof nearestCodewordWithScore>;
+      try {
+        res = nearestCodewordWithScore(xt, cT, opts.maxScoreElements);
+      } finally {
+        xt.dispose();
+      }
       const [a, s] = await Promise.all([res.ids.data(), res.scores.data()]);
       tf.dispose([res.ids, res.scores]);
       for (let i = 0; i < n; i++) {
