@@ -12,10 +12,13 @@ import {
   createDalleTokenizer,
   createRandomProjectionTokenizer,
   createRowStore,
+  fitKMeansTokenizer,
+  fitRandomPatchesTokenizer,
   initDalleEncoderParams,
   kmeansPlusPlus,
   resolveDalleEncoderConfig,
   sphericalKMeans,
+  tokenUsage,
 } from '../dist/index.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -127,6 +130,62 @@ for (const c of [
     case: 'kmeans iteration N=1M P=192 V=8192 (extrapolated ×' + scale.toFixed(0) + ')',
     ms: itMs * scale,
   });
+}
+
+// 4. Codebook usage on held-out images: how many of V = 1024 ids the three codebook tokenizers use, and
+// the end-to-end k-means fit time (sampling + seeding + Lloyd) on smooth synthetic 32px images.
+{
+  const v = 1024;
+  const size = 32;
+  const synth = (n, seed) => {
+    const rng = createRng(seed);
+    const data = new Float32Array(n * size * size * 3);
+    for (let i = 0; i < n; i++) {
+      const [fx, fy] = [rng.uniform(0.05, 1.2), rng.uniform(0.05, 1.2)];
+      const ph = [rng.uniform(0, 6.3), rng.uniform(0, 6.3), rng.uniform(0, 6.3)];
+      for (let p = 0; p < size * size; p++)
+        for (let c = 0; c < 3; c++)
+          data[(i * size * size + p) * 3 + c] =
+            0.5 + 0.4 * Math.sin(fx * (p % size) + fy * Math.floor(p / size) + ph[c]) + 0.05 * rng.normal();
+    }
+    return data;
+  };
+  const nTrain = QUICK ? 512 : 4096;
+  const train = Array.from({ length: nTrain / 256 }, (_, k) => ({
+    images: synth(256, 10 + k),
+    shape: [256, size, size, 3],
+  }));
+  const heldOut = tf.tensor4d(synth(1024, 99), [1024, size, size, 3]);
+  const toks = {
+    'random-projection': createRandomProjectionTokenizer({ vocabSize: v, patchSize: 8, seed: 0 }),
+    'random-patches': await fitRandomPatchesTokenizer(train, { vocabSize: v, patchSize: 8, seed: 0 }),
+  };
+  const fitT0 = performance.now();
+  toks.kmeans = await fitKMeansTokenizer(train, {
+    vocabSize: v,
+    patchSize: 8,
+    seed: 0,
+    numPatches: nTrain * 16,
+    iterations: QUICK ? 2 : 5,
+  });
+  log({
+    case: `kmeans fit V=${v} on ${nTrain * 16} patches (sample + k-means++ + ${QUICK ? 2 : 5} iterations)`,
+    ms: performance.now() - fitT0,
+    inertia: toks.kmeans.config.fit.inertia,
+  });
+  for (const [kind, tok] of Object.entries(toks)) {
+    const ids = tok.tokenize(heldOut);
+    const u = tokenUsage(await ids.data(), v);
+    ids.dispose();
+    log({
+      case: `usage ${kind} V=${v} on 16384 held-out tokens`,
+      ms: 0,
+      used: u.used,
+      perplexity: u.perplexity,
+    });
+    tok.dispose();
+  }
+  heldOut.dispose();
 }
 
 const out = {
