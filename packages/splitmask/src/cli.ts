@@ -4,7 +4,7 @@
  * validated up front and every problem is reported at once; the backend comes from core's
  * `initBackend` (default 'auto': wasm in Node unless tfjs-node is installed).
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type BackendChoice, createRng, initBackend, isBackendChoice } from '@splitmask/core';
 import { saveTokenizer } from '@splitmask/tokenizers';
@@ -16,8 +16,8 @@ import {
   type PretrainConfigInput,
   resolvePretrainConfig,
 } from './config';
+import { loadImages } from './datasets';
 import { DEMO_CONFIG, runDemo, TINY_DEMO_CONFIG } from './demo';
-import { loadFashionMnistArray } from './internal/fashion-mnist';
 import { createJsonlLogger } from './jsonl';
 import { createProgressBar } from './progress';
 import { writeRunPictures } from './run-pictures';
@@ -173,22 +173,6 @@ async function demo(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-function loadDataset(name: string) {
-  if (name === 'fashion-mnist') return loadFashionMnistArray({ split: 'train' });
-  if (existsSync(name) && statSync(name).isDirectory()) {
-    throw new ConfigError(
-      [
-        `dataset '${name}': image folders need @splitmask/datasets imageFolder, which this build does not include yet; use fashion-mnist`,
-      ],
-      'command line',
-    );
-  }
-  throw new ConfigError(
-    [`dataset '${name}': expected fashion-mnist or an image folder (mnist, cifar: not in this build yet)`],
-    'command line',
-  );
-}
-
 async function pretrain(args: ParsedArgs): Promise<number> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const [dataset] = args.positionals;
@@ -196,7 +180,8 @@ async function pretrain(args: ParsedArgs): Promise<number> {
     throw new ConfigError(['pretrain: missing <dataset> (fashion-mnist or a folder)'], 'command line');
   const config = resolvePretrainConfig(configFromFlags(args, {}), undefined, 'config');
   const out = resolve(typeof args.flags.out === 'string' ? args.flags.out : './splitmask-run');
-  const data = loadDataset(dataset);
+  const data = await loadImages(dataset, 'train', config.model);
+  log(`${dataset}: ${data.count} images`);
   await setBackend(args, log);
   const source = createArraySource(data, { imageSize: config.model.imageSize, seed: config.seed });
   const trainer = await createPretrainer({
@@ -249,7 +234,7 @@ async function tokenizerFit(args: ParsedArgs): Promise<number> {
     undefined,
     'config',
   );
-  const data = loadDataset(dataset);
+  const data = await loadImages(dataset, 'train', config.model, config.tokenizer.fitImages);
   await setBackend(args, log);
   const source = createArraySource(data, { imageSize: config.model.imageSize, seed: config.seed });
   const tokenizer = await buildTokenizer(config, source);

@@ -6,12 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '@splitmask/core';
+import { knnClassify } from '@splitmask/eval';
 import * as tf from '@tensorflow/tfjs-core';
 import { type PretrainConfig, type PretrainConfigInput, resolvePretrainConfig } from './config';
+import { loadImages } from './datasets';
 import type { Tokenizer } from './deps';
 import { encodeFeatures } from './features';
-import { loadFashionMnistArray } from './internal/fashion-mnist';
-import { knnAccuracy } from './internal/knn';
 import { plotSeries } from './pictures';
 import { encodePng } from './raster';
 import { writeRunPictures } from './run-pictures';
@@ -126,9 +126,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const log = opts.log ?? (() => {});
   let config = resolvePretrainConfig(opts.config ?? DEMO_CONFIG);
   const t0 = Date.now();
-  const train = subset(loadFashionMnistArray({ split: 'train' }), opts.trainImages ?? 60000);
-  const bank = subset(train, opts.bankImages ?? 2000);
-  const test = subset(loadFashionMnistArray({ split: 'test' }), opts.evalImages ?? 1000);
+  const train = await loadImages('fashion-mnist', 'train', config.model, opts.trainImages);
+  const bank = subset(train, opts.bankImages ?? 2000); // class-balanced prefix
+  const test = await loadImages('fashion-mnist', 'test', config.model, opts.evalImages ?? 1000);
   log(
     `Fashion-MNIST: ${train.count} training images, k-NN bank ${bank.count}, held-out queries ${test.count} (${((Date.now() - t0) / 1000).toFixed(1)}s)`,
   );
@@ -149,7 +149,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const fb = encodeFeatures(encoder, bankPixels, bank.count, vit, source.normalization);
     const ft = encodeFeatures(encoder, testPixels, test.count, vit, source.normalization);
     try {
-      return await knnAccuracy(fb, bank.labels as Int32Array, ft, test.labels as Int32Array, 10);
+      const r = await knnClassify(fb, bank.labels as Int32Array, ft, test.labels as Int32Array, {
+        numClasses: 10,
+        k: 20,
+        temperature: 0.07,
+      });
+      return r.top1 / 100;
     } finally {
       tf.dispose([fb, ft]);
     }
