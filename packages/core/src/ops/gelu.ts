@@ -1,15 +1,17 @@
 /**
  * GELU, exact form x·Φ(x) = 0.5·x·(1 + erf(x/√2)) as PyTorch's nn.GELU() default (timm ViT).
- * tfjs-core has Erf on cpu, wasm, webgl and webgpu, with a registered gradient.
+ * tfjs-core has Erf on cpu, wasm, webgl and webgpu; on wasm its kernel is so slow that `gelu` uses a
+ * rational erf there (erf.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { erfFast } from './erf';
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 // Closed-form gradient GELU'(x) = Φ(x) + x·φ(x), reusing Φ from the forward pass: 7 backward kernels
 // instead of the ~12 of autodiff through erf.
 const geluExact = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  const cdf = tf.mul(tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))), 0.5); // Φ(x)
+  const cdf = tf.mul(tf.add(1, erfFast(tf.mul(x, Math.SQRT1_2))), 0.5); // Φ(x); rational erf on wasm
   save([x, cdf]);
   return {
     value: tf.mul(x, cdf),
