@@ -5,9 +5,14 @@
  */
 export type { FeatureOptions, FeatureSource, Normalization } from './features';
 export { arraySource, datasetSource, encodeFeatures, extractFeatures } from './features';
+export type { FinetuneEpoch, FinetuneOptions, FinetuneResult, LabeledImages } from './finetune';
+export { evaluateClassifier, finetune, finetuneLoss, initClassifierParams } from './finetune';
 export type { KnnOptions, KnnResult } from './knn';
 export { knnClassify, knnScores, l2Normalize } from './knn';
 export type { LinearProbe, LinearProbeOptions } from './linear-probe';
 export { trainLinearProbe } from './linear-probe';
 export type { ClassificationMetrics } from './metrics';
 export { metricsFromLogits, metricsFromRanked } from './metrics';
+export type { MixupOptions, MixupSample } from './mixup';
+export { applyMixup, sampleBeta, sampleGamma, sampleMixup } from './mixup';
+export { classBalancedSubset } from './subset';

@@ -1,0 +1,150 @@
+import { createRng, flattenParams, unflattenParams } from '@splitmask/core';
+import { describeEachBackend, expectNoLeakAsync } from '@splitmask/test-utils';
+import { initVitParams, resolveVitConfig } from '@splitmask/vit';
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, test } from 'vitest';
+import {
+  evaluateClassifier,
+  finetune,
+  finetuneLoss,
+  initClassifierParams,
+  type LabeledImages,
+} from './finetune';
+import { applyMixup } from './mixup';
+
+const encCfg = resolveVitConfig('mu', { depth: 2 }); // 16px, patch 4, 1 channel, D=32
+
+/**
+ * 4 textures (flat, horizontal stripes, vertical stripes, checkerboard) plus noise: every patch shows its
+ * class, so mean-pooled patch tokens separate them (a position-only cue would not survive mean pooling).
+ */
+function quadrants(n: number, seed: number): LabeledImages {
+  const rng = createRng(seed);
+  const pixels = new Float32Array(n * 256);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = i % 4;
+    labels[i] = y;
+    for (let r = 0; r < 16; r++)
+      for (let c = 0; c < 16; c++) {
+        const on = [true, r % 2 === 0, c % 2 === 0, (r + c) % 2 === 0][y];
+        pixels[i * 256 + r * 16 + c] = (on ? 0.7 : 0.1) + 0.3 * rng.random();
+      }
+  }
+  return { pixels, labels, count: n };
+}
+
+describeEachBackend('finetune', () => {
+  test('initClassifierParams: drops norm, adds fc_norm and a 0.001-scaled head, leaves the encoder intact', async () => {
+    const enc = initVitParams(encCfg, createRng(0));
+    const { params, cfg } = initClassifierParams(enc, encCfg, { numClasses: 4 }, createRng(1));
+    expect(cfg.pool).toBe('mean');
+    expect(cfg.fcNorm).toBe(true);
+    expect(cfg.dropPathRate).toBe(0.1);
+    expect(params.norm).toBeUndefined();
+    expect(params.head?.weight.shape).toEqual([32, 4]);
+    const maxW = tf.max(tf.abs(params.head?.weight as tf.Tensor));
+    expect((await maxW.data())[0]).toBeLessThan(0.001);
+    expect(params.blocks[0]?.attn.qkv.weight).not.toBe(enc.blocks[0]?.attn.qkv.weight); // copies
+    tf.dispose(maxW);
+  });
+
+  test('gradient coverage: every trainable param gets a finite, non-zero grad (mixup targets, drop-path)', () => {
+    const enc = initVitParams(encCfg, createRng(0));
+    const { params, cfg } = initClassifierParams(enc, encCfg, { numClasses: 4 }, createRng(1));
+    const data = quadrants(8, 2);
+    const named = flattenParams(params);
+    const grads = tf.tidy(() => {
+      const x = tf.tensor4d(data.pixels, [8, 16, 16, 1]);
+      const { images, targets } = applyMixup(
+        x,
+        tf.tensor1d(Array.from(data.labels), 'int32'),
+        4,
+        { lam: 0.7 },
+        0.1,
+      );
+      const names = Object.keys(named);
+      const gs = tf.grads((...ps: tf.Tensor[]) => {
+        const tree = unflattenParams(
+          params,
+          Object.fromEntries(names.map((n, i) => [n, ps[i] as tf.Tensor])),
+        );
+        return finetuneLoss(tree, images, targets, cfg, { seed: 3 });
+      })(names.map((n) => named[n] as tf.Tensor));
+      return Object.fromEntries(names.map((n, i) => [n, tf.max(tf.abs(gs[i] as tf.Tensor))]));
+    });
+    for (const [n, g] of Object.entries(grads)) {
+      const v = g.dataSync()[0] as number;
+      expect(Number.isFinite(v) && v > 0, `${n}: max |grad| = ${v}`).toBe(true);
+    }
+    tf.dispose(Object.values(grads));
+  });
+
+  test('loss decreases and a separable set is learned to ~100%', async () => {
+    const enc = initVitParams(encCfg, createRng(0));
+    const train = quadrants(32, 3);
+    const res = await finetune(
+      enc,
+      encCfg,
+      train,
+      {
+        numClasses: 4,
+        epochs: 6,
+        batchSize: 8,
+        lr: 3e-3,
+        mixupAlpha: 0,
+        cutmixAlpha: 0,
+        dropPath: 0,
+        layerDecay: 1,
+        hflip: false,
+        labelSmoothing: 0,
+      },
+      quadrants(32, 4),
+    );
+    const first = res.history[0]?.loss as number;
+    const last = res.history.at(-1);
+    expect(last?.loss).toBeLessThan(first * 0.7);
+    expect(last?.eval?.top1).toBeGreaterThanOrEqual(95);
+    res.dispose();
+  }, 60_000);
+
+  test('deterministic under a seed (with mixup/cutmix, drop-path, flips), different across seeds', async () => {
+    const enc = initVitParams(encCfg, createRng(0));
+    const train = quadrants(16, 5);
+    const run = async (seed: number) => {
+      const res = await finetune(enc, encCfg, train, { numClasses: 4, epochs: 2, batchSize: 8, seed });
+      const head = res.params.head as NonNullable<typeof res.params.head>;
+      const w = Array.from(await head.weight.data());
+      res.dispose();
+      return { w, loss: res.history.map((h) => h.loss) };
+    };
+    const a = await run(1);
+    expect(await run(1)).toEqual(a);
+    expect((await run(2)).w).not.toEqual(a.w);
+  }, 60_000);
+
+  test('no leaks: finetune + dispose, evaluateClassifier', async () => {
+    const enc = initVitParams(encCfg, createRng(0));
+    const data = quadrants(8, 6);
+    await expectNoLeakAsync(async () => {
+      const res = await finetune(enc, encCfg, data, { numClasses: 4, epochs: 1, batchSize: 4 }, data);
+      await evaluateClassifier(res.params, res.cfg, data, {
+        batchSize: 3,
+        normalization: { mean: [0.5], std: [0.5] },
+      });
+      res.dispose();
+    });
+  }, 30_000);
+
+  test('bad options and data are named', async () => {
+    const enc = initVitParams(encCfg, createRng(0));
+    const data = quadrants(8, 7);
+    await expect(finetune(enc, encCfg, data, { numClasses: 4, epochs: 0, layerDecay: 2 })).rejects.toThrow(
+      /epochs must be a positive integer, got 0; layerDecay must be in \(0, 1\], got 2/,
+    );
+    await expect(finetune(enc, encCfg, data, { numClasses: 3 })).rejects.toThrow(
+      /train set label 3 is 3, outside \[0, 3\)/,
+    );
+    await expect(finetune(enc, encCfg, { ...data, count: 9 }, { numClasses: 4 })).rejects.toThrow(/count=9/);
+  });
+});
