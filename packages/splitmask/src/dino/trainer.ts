@@ -1,0 +1,382 @@
+/**
+ * DINO training loop (main_dino.py `train_one_epoch` @ 7c446df, paper.md §7): per step
+ * 1. multi-crop the batch (host); 2. teacher on the 2 global crops (no gradients, no drop-path);
+ * 3. student on all crops, `dinoLoss` against the centred, sharpened teacher; 4. per-tensor gradient
+ * clipping, last-layer gradients dropped during the first `freezeLastLayerEpochs` epochs (DINO sets
+ * them to None, so AdamW skips those tensors entirely); 5. AdamW with the LR / weight-decay schedules;
+ * 6. teacher EMA; 7. center ← `nextCenter`. Steps 2–7 are one tidy; the loss (every step) and the
+ * collapse monitors (every `logEvery` steps) are read after it, the loop's only sync points.
+ *
+ * Its own loop rather than a `PretrainMethodImpl`: that interface has no teacher/EMA or multi-crop hooks.
+ * Checkpoints reuse this package's `createCheckpointManager` (atomic folders, config fingerprint).
+ */
+import {
+  type AdamW,
+  clipPerTensor,
+  cosineSchedule,
+  createAdamW,
+  createRng,
+  flattenParams,
+  type NoWeightDecayPredicate,
+  type Schedule,
+  stripRole,
+  toTfTensors,
+  toVariables,
+  type VariableTree,
+  varList,
+} from '@splitmask/core';
+import { dinoLoss, nextCenter, teacherTempSchedule } from '@splitmask/losses';
+import * as tf from '@tensorflow/tfjs-core';
+import { type CheckpointManager, createCheckpointManager } from '../checkpoint';
+import type { PretrainConfig } from '../config';
+import type { ImageSource } from '../source';
+import { type DinoConfig, DinoConfigError } from './config';
+import { applyEma, momentumSchedule } from './ema';
+import { type DinoArch, type DinoParams, dinoArch, dinoForward, initDinoParams } from './model';
+import { type DinoMonitors, dinoMonitorTensor } from './monitors';
+import { createMultiCrop, cropRng } from './multi-crop';
+
+/** What every step reports. `monitors` is present every `train.logEvery` steps. */
+export interface DinoEvent {
+  /** Steps completed (1-based). */
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  teacherTemp: number;
+  /** Whether the last layer's gradients were dropped this step. */
+  lastLayerFrozen: boolean;
+  imgsPerSec: number;
+  numTensors: number;
+  elapsedSec: number;
+  monitors?: DinoMonitors;
+  checkpoint?: string;
+}
+
+/** Options of `createDinoTrainer`. */
+export interface DinoTrainerOptions {
+  config: DinoConfig;
+  source: ImageSource;
+  checkpointDir?: string;
+  /** Resume from the newest checkpoint in `checkpointDir` (refused if its config differs). */
+  resume?: boolean;
+  /** Variable-name prefix (tfjs variable names are process-global). Default 'dino'. */
+  role?: string;
+}
+
+/** A DINO run in progress. */
+export interface DinoTrainer {
+  readonly config: DinoConfig;
+  readonly arch: DinoArch;
+  readonly student: VariableTree<DinoParams>;
+  readonly teacher: VariableTree<DinoParams>;
+  /** [1, K] */
+  readonly center: tf.Variable;
+  readonly optimizer: AdamW;
+  /** Steps completed. */
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  trainStep(): Promise<DinoEvent>;
+  /** Writes a checkpoint now (needs `checkpointDir`); returns its folder. */
+  save(): Promise<string>;
+  dispose(): void;
+}
+
+/** DINO's weight-decay groups (`utils.get_params_groups`): no decay for `*.bias` and 1-D tensors. */
+export const dinoNoWeightDecay: NoWeightDecayPredicate = (name, shape) =>
+  shape.length <= 1 || stripRole(name).endsWith('bias');
+
+/** Per-step scalars of the DINO schedules. */
+export interface DinoSchedules {
+  lr: Schedule;
+  weightDecay: Schedule;
+  momentum: Schedule;
+  teacherTemp: (epoch: number) => number;
+}
+
+/**
+ * DINO's schedules for a run: LR = lr·batch/256 with linear warmup then cosine to minLr, weight decay
+ * cosine weightDecay → weightDecayEnd, teacher momentum cosine → 1 (all per step); teacher temperature per epoch.
+ * @example const s = dinoSchedules(cfg, 10); s.lr(0) // 0 (warmup starts at 0)
+ */
+export function dinoSchedules(cfg: DinoConfig, stepsPerEpoch: number): DinoSchedules {
+  const totalSteps = cfg.train.steps;
+  const epochs = Math.ceil(totalSteps / stepsPerEpoch);
+  return {
+    lr: cosineSchedule({
+      base: (cfg.optim.lr * cfg.train.batchSize) / 256,
+      final: cfg.optim.minLr,
+      warmupSteps: cfg.optim.warmupSteps,
+      totalSteps,
+    }),
+    weightDecay: cosineSchedule({
+      base: cfg.optim.weightDecay,
+      final: cfg.optim.weightDecayEnd,
+      warmupSteps: 0,
+      totalSteps,
+    }),
+    momentum: momentumSchedule({ totalSteps, base: cfg.optim.momentumTeacher }),
+    teacherTemp: teacherTempSchedule({
+      warmupTemp: cfg.loss.warmupTeacherTemp,
+      temp: cfg.loss.teacherTemp,
+      warmupEpochs: Math.min(cfg.loss.warmupTeacherTempEpochs, epochs),
+      epochs,
+    }),
+  };
+}
+
+function checkSource(cfg: DinoConfig, source: ImageSource): void {
+  if (source.channels !== cfg.model.inChans) {
+    throw new DinoConfigError(
+      `createDinoTrainer: the source gives ${source.channels} channels, model.inChans=${cfg.model.inChans}`,
+    );
+  }
+}
+
+/** The checkpoint manager wants a PretrainConfig only for its fingerprint/diff (plain JSON + `train`). */
+function checkpointManager(dir: string, cfg: DinoConfig): CheckpointManager {
+  return createCheckpointManager({
+    dir,
+    keep: cfg.train.keepCheckpoints,
+    config: cfg as unknown as PretrainConfig,
+  });
+}
+
+/**
+ * Builds a DINO trainer (student, EMA teacher, center, AdamW), resuming from a checkpoint if asked.
+ * @example
+ * const t = await createDinoTrainer({ config: resolveDinoConfig({}, DINO_TINY_CONFIG), source });
+ * for (let i = 0; i < t.totalSteps; i++) console.log((await t.trainStep()).loss);
+ * t.dispose();
+ */
+export async function createDinoTrainer(options: DinoTrainerOptions): Promise<DinoTrainer> {
+  const { config: cfg, source } = options;
+  checkSource(cfg, source);
+  const role = options.role ?? 'dino';
+  const arch = dinoArch(cfg);
+  const stepsPerEpoch =
+    cfg.train.stepsPerEpoch || Math.max(1, Math.ceil(source.length / cfg.train.batchSize));
+  const sched = dinoSchedules(cfg, stepsPerEpoch);
+  const init = initDinoParams(arch, createRng(cfg.seed));
+  const student = toVariables(init, `${role}/student`);
+  const teacher = toVariables(cloneTree(student), `${role}/teacher`, false);
+  const center = tf.tidy(() => tf.variable(tf.zeros([1, cfg.head.outDim]), false, `${role}/center`));
+  const center2d = center as unknown as tf.Tensor2D; // [1, K]
+  const optimizer = createAdamW(student, {
+    weightDecay: cfg.optim.weightDecay,
+    noWeightDecay: dinoNoWeightDecay,
+    beta1: cfg.optim.beta1,
+    beta2: cfg.optim.beta2,
+    role: `${role}/optim`,
+  });
+  const studentList = varList(student);
+  const ckpt = options.checkpointDir ? checkpointManager(options.checkpointDir, cfg) : undefined;
+  const multiCrop = createMultiCrop({
+    globalSize: cfg.model.imageSize,
+    localSize: cfg.crops.localSize,
+    localCrops: cfg.crops.localCrops,
+    globalScale: cfg.crops.globalScale,
+    localScale: cfg.crops.localScale,
+    blurRadius: cfg.crops.blurRadius,
+    normalization: source.normalization,
+  });
+  let step = 0;
+  const t0 = Date.now();
+
+  const state = { student, teacher, center, optimizer };
+  if (options.resume && ckpt) {
+    const path = ckpt.latest();
+    if (path) step = restore(state, ckpt.load(path));
+  }
+
+  const save = async (): Promise<string> => {
+    if (!ckpt) throw new DinoConfigError('DinoTrainer.save: no checkpointDir was given');
+    const opt = optimizer.getState();
+    const tensors: Record<string, tf.Tensor> = { center };
+    for (const [k, v] of Object.entries(flattenParams(student))) tensors[`student.${k}`] = v;
+    for (const [k, v] of Object.entries(flattenParams(teacher))) tensors[`teacher.${k}`] = v;
+    for (const [k, v] of Object.entries(opt.tensors)) tensors[`optim.${k}`] = v;
+    try {
+      return await ckpt.save(step, tensors, {
+        data: { step, seed: cfg.seed },
+        optim: { stepCount: opt.stepCount, paramSteps: opt.paramSteps },
+      });
+    } finally {
+      tf.dispose(Object.values(opt.tensors));
+    }
+  };
+
+  const trainStep = async (): Promise<DinoEvent> => {
+    if (step >= cfg.train.steps) {
+      throw new DinoConfigError(`DinoTrainer.trainStep: all train.steps=${cfg.train.steps} steps are done`);
+    }
+    const started = Date.now();
+    const b = cfg.train.batchSize;
+    const pixels = await source.batch(step, b);
+    const crops = multiCrop(pixels, b, source.imageSize, source.channels, cropRng(cfg.seed, step));
+    const epoch = Math.floor(step / stepsPerEpoch);
+    const ev = {
+      lr: sched.lr(step),
+      weightDecay: sched.weightDecay(step),
+      momentum: sched.momentum(step),
+      teacherTemp: sched.teacherTemp(epoch),
+      lastLayerFrozen: epoch < cfg.optim.freezeLastLayerEpochs,
+    };
+    const monitor = (step + 1) % cfg.train.logEvery === 0 || step + 1 === cfg.train.steps;
+    const [loss, mon] = tf.tidy((): tf.Tensor[] => {
+      const g = cfg.model.imageSize;
+      const l = cfg.crops.localSize;
+      const c = cfg.model.inChans;
+      const globals = crops.globals.map((d) => tf.tensor4d(d, [b, g, g, c]));
+      const locals = crops.locals.map((d) => tf.tensor4d(d, [b, l, l, c]));
+      const teacherOut = dinoForward(asParams(teacher), globals, [], arch);
+      const { value, grads } = tf.variableGrads(() => {
+        const studentOut = dinoForward(asParams(student), globals, locals, arch, {
+          training: true,
+          seed: step,
+        });
+        return dinoLoss(studentOut, teacherOut, center2d, {
+          studentTemp: cfg.loss.studentTemp,
+          teacherTemp: ev.teacherTemp,
+        });
+      }, studentList);
+      let update: Record<string, tf.Tensor> = grads;
+      if (cfg.optim.clipGrad > 0) update = clipPerTensor(grads, cfg.optim.clipGrad).grads;
+      if (ev.lastLayerFrozen) {
+        update = Object.fromEntries(
+          Object.entries(update).filter(([k]) => !stripRole(k).startsWith('head.last_layer.')),
+        );
+      }
+      optimizer.step(update, { lr: ev.lr, weightDecay: ev.weightDecay });
+      applyEma(teacher, student, ev.momentum);
+      const m = monitor ? [dinoMonitorTensor(teacherOut, center2d, ev.teacherTemp)] : [];
+      center.assign(nextCenter(center2d, teacherOut, cfg.loss.centerMomentum));
+      return [value, ...m];
+    });
+    const lossValue = (await loss.data())[0];
+    loss.dispose();
+    let monitors: DinoMonitors | undefined;
+    if (mon) {
+      const [teacherEntropy, klToCenter, centerEntropy, meanEntropy] = await mon.data();
+      mon.dispose();
+      monitors = { teacherEntropy, klToCenter, centerEntropy, meanEntropy, logK: Math.log(cfg.head.outDim) };
+    }
+    step += 1;
+    let checkpoint: string | undefined;
+    if (
+      ckpt &&
+      cfg.train.checkpointEvery > 0 &&
+      (step % cfg.train.checkpointEvery === 0 || step === cfg.train.steps)
+    ) {
+      checkpoint = await save();
+    }
+    const sec = Math.max(1e-3, (Date.now() - started) / 1000);
+    return {
+      step,
+      totalSteps: cfg.train.steps,
+      epoch,
+      loss: lossValue,
+      ...ev,
+      imgsPerSec: b / sec,
+      numTensors: tf.memory().numTensors,
+      elapsedSec: (Date.now() - t0) / 1000,
+      ...(monitors ? { monitors } : {}),
+      ...(checkpoint ? { checkpoint } : {}),
+    };
+  };
+
+  return {
+    config: cfg,
+    arch,
+    student,
+    teacher,
+    center,
+    optimizer,
+    get step() {
+      return step;
+    },
+    totalSteps: cfg.train.steps,
+    stepsPerEpoch,
+    trainStep,
+    save,
+    dispose() {
+      tf.dispose([...studentList, ...varList(teacher), center]);
+      optimizer.dispose();
+    },
+  };
+}
+
+const asParams = (tree: VariableTree<DinoParams>): DinoParams => tree as unknown as DinoParams;
+
+/** A fresh copy of every leaf of a Variable tree (the teacher's initial weights). */
+function cloneTree(tree: VariableTree<DinoParams>): DinoParams {
+  const copy = (node: unknown): unknown =>
+    node instanceof tf.Tensor
+      ? tf.clone(node)
+      : Object.fromEntries(Object.entries(node as object).map(([k, v]) => [k, copy(v)]));
+  return copy(tree) as DinoParams;
+}
+
+interface RestoreTarget {
+  student: unknown;
+  teacher: unknown;
+  center: tf.Variable;
+  optimizer: AdamW;
+}
+
+/** Assigns a loaded checkpoint into the run's Variables and optimizer; returns the step. */
+function restore(target: RestoreTarget, loaded: ReturnType<CheckpointManager['load']>): number {
+  const host = toTfTensors(loaded.tensors);
+  try {
+    const take = (prefix: string, tree: unknown) => {
+      for (const [k, v] of Object.entries(flattenParams(tree))) {
+        const t = host[`${prefix}.${k}`];
+        if (!t) throw new DinoConfigError(`restore: ${loaded.path} has no tensor ${prefix}.${k}`);
+        (v as tf.Variable).assign(t);
+      }
+    };
+    take('student', target.student);
+    take('teacher', target.teacher);
+    target.center.assign(host.center);
+    const optim = loaded.state.optim as { stepCount: number; paramSteps: Record<string, number> };
+    const tensors = Object.fromEntries(
+      Object.entries(host)
+        .filter(([k]) => k.startsWith('optim.'))
+        .map(([k, v]) => [k.slice('optim.'.length), v]),
+    );
+    target.optimizer.setState({ stepCount: optim.stepCount, paramSteps: optim.paramSteps, tensors });
+  } finally {
+    tf.dispose(Object.values(host));
+  }
+  return loaded.state.step;
+}
+
+/** Options of `runDino`. */
+export interface RunDinoOptions extends DinoTrainerOptions {
+  /** Called after every step. */
+  onEvent?: (event: DinoEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs (or resumes) a DINO pretraining to `train.steps`; returns the last event and disposes the
+ * trainer unless `keep` asks for the trained trainer back.
+ * @example const { last } = await runDino({ config, source, checkpointDir: 'out/ckpt', onEvent: console.log });
+ */
+export async function runDino(options: RunDinoOptions): Promise<{ last?: DinoEvent; steps: number }> {
+  const trainer = await createDinoTrainer(options);
+  let last: DinoEvent | undefined;
+  try {
+    while (trainer.step < trainer.totalSteps && !options.signal?.aborted) {
+      last = await trainer.trainStep();
+      options.onEvent?.(last);
+    }
+    return { last, steps: trainer.step };
+  } finally {
+    trainer.dispose();
+  }
+}
