@@ -103,6 +103,24 @@ def crop_boxes():
     return cases
 
 
+def crop_statistics(n=20000):
+    """Moments of boxes drawn by torchvision's get_params with torch's own RNG (torch.manual_seed(0))."""
+    torch.manual_seed(0)
+    out = []
+    for (w, h, scale, ratio) in [(224, 224, (0.08, 1.0), (3 / 4, 4 / 3)), (500, 375, (0.08, 1.0), (3 / 4, 4 / 3)),
+                                 (28, 28, (0.08, 1.0), (3 / 4, 4 / 3)), (32, 32, (0.4, 1.0), (3 / 4, 4 / 3)),
+                                 (96, 300, (0.05, 0.4), (3 / 4, 4 / 3))]:
+        img = Image.new('L', (w, h))
+        boxes = np.array([T.RandomResizedCrop.get_params(img, scale, ratio) for _ in range(n)], dtype=np.float64)
+        i, j, hh, ww = boxes.T
+        feats = {'wFrac': ww / w, 'hFrac': hh / h, 'area': ww * hh / (w * h), 'logAspect': np.log(ww / hh),
+                 'cx': (j + ww / 2) / w, 'cy': (i + hh / 2) / h}
+        out.append({'width': w, 'height': h, 'scale': list(scale), 'ratio': list(ratio), 'n': n,
+                    'mean': {k: float(v.mean()) for k, v in feats.items()},
+                    'std': {k: float(v.std()) for k, v in feats.items()}})
+    return out
+
+
 # ---- resampling ---------------------------------------------------------------------------------
 FILTERS = {'bilinear': Image.BILINEAR, 'bicubic': Image.BICUBIC, 'lanczos': Image.LANCZOS}
 
@@ -172,6 +190,7 @@ def main():
     data = {
         'versions': {'torch': torch.__version__, 'torchvision': torchvision.__version__, 'pillow': Image.__version__},
         'cropBoxes': crop_boxes(),
+        'cropStatistics': crop_statistics(),
         'resizeInputs': resize_inputs,
         'resizes': resize_cases,
         'photometricInputs': photo_inputs,

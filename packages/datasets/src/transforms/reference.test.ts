@@ -1,4 +1,5 @@
 // Parity with torchvision 0.14 / Pillow 9.4 (fixtures from tools/fixtures_datasets.py).
+import { createRng } from '@splitmask/core/rng';
 import { describe, expect, test } from 'vitest';
 import { type FixtureImage, fromFixture, loadTransformFixtures, maxAbsDiff } from '../internal/fixtures';
 import { gaussianBlur } from './blur';
@@ -25,6 +26,15 @@ interface Fixtures {
     used: number;
     box: CropBox;
   }[];
+  cropStatistics: {
+    width: number;
+    height: number;
+    scale: [number, number];
+    ratio: [number, number];
+    n: number;
+    mean: Record<string, number>;
+    std: Record<string, number>;
+  }[];
   resizeInputs: Record<string, FixtureImage>;
   resizes: {
     input: string;
@@ -48,6 +58,33 @@ describe('sampleCropBox vs torchvision RandomResizedCrop.get_params fed the same
     expect(box).toEqual(c.box);
     expect(k).toBe(c.used);
   });
+});
+
+describe('sampleCropBox statistics vs torchvision get_params with torch RNG (20,000 boxes each)', () => {
+  test.each(fx.cropStatistics.map((c) => [`${c.width}x${c.height} scale ${c.scale}`, c] as const))(
+    '%s',
+    (_n, c) => {
+      const rng = createRng(123);
+      const sums: Record<string, number> = {};
+      for (let k = 0; k < c.n; k++) {
+        const b = sampleCropBox(c.width, c.height, { scale: c.scale, ratio: c.ratio }, rng);
+        const f: Record<string, number> = {
+          wFrac: b.width / c.width,
+          hFrac: b.height / c.height,
+          area: (b.width * b.height) / (c.width * c.height),
+          logAspect: Math.log(b.width / b.height),
+          cx: (b.left + b.width / 2) / c.width,
+          cy: (b.top + b.height / 2) / c.height,
+        };
+        for (const key in f) sums[key] = (sums[key] ?? 0) + f[key];
+      }
+      for (const key of Object.keys(c.mean)) {
+        // Two independent means of n draws: 5 standard errors of their difference.
+        const tol = (5 * Math.SQRT2 * c.std[key]) / Math.sqrt(c.n) + 1e-9;
+        expect(Math.abs(sums[key] / c.n - c.mean[key]), key).toBeLessThan(tol);
+      }
+    },
+  );
 });
 
 describe('resize vs Pillow (F.resized_crop on PIL images)', () => {
