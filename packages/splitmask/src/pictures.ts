@@ -28,7 +28,7 @@ const PALETTE: Color[] = [
 ];
 
 function fmt(v: number): string {
-  if (v === 0) return '0';
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
   const a = Math.abs(v);
   if (a >= 1000 || a < 0.01) return v.toExponential(1).replace('e+', 'e');
   return a >= 10 ? v.toFixed(0) : v.toFixed(2);
