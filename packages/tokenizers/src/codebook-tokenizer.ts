@@ -15,7 +15,7 @@ import {
 } from './patches';
 import type { CodebookTokenizerConfig, TokenizeOptions, Tokenizer } from './types';
 
-/** Validates and freezes a codebook tokenizer config. */
+/** Validates and freezes a codebook tokenizer config (errors name the bad field). */
 export function resolveCodebookConfig(cfg: CodebookTokenizerConfig): CodebookTokenizerConfig {
   checkPatchSize(cfg.patchSize);
   if (!Number.isInteger(cfg.vocabSize) || cfg.vocabSize < 1)

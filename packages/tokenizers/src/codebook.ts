@@ -38,6 +38,7 @@ export function nearestCodeword(x: tf.Tensor2D, codebook: tf.Tensor2D, maxElemen
 /**
  * Best codeword and its score per row (for k-means). x: [N, P], codebook: [P, V] →
  * { ids: [N] int32, scores: [N] float32 = max_i xᵀe_i }.
+ * @example const { ids, scores } = nearestCodewordWithScore(patches, centroidsT);
  */
 export function nearestCodewordWithScore(
   x: tf.Tensor2D,

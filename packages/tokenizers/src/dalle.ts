@@ -68,7 +68,10 @@ export function resolveDalleEncoderConfig(partial: Partial<DalleEncoderConfig> =
   return Object.freeze(cfg);
 }
 
-/** Cell size in pixels: the encoder pools 2× after every group but the last. */
+/**
+ * Cell size in pixels: the encoder pools 2× after every group but the last.
+ * @example dalleCellSize(DALLE_ENCODER_CONFIG) // 8
+ */
 export function dalleCellSize(cfg: DalleEncoderConfig): number {
   return 2 ** (cfg.groupCount - 1);
 }
@@ -125,6 +128,7 @@ export function initDalleEncoderParams(cfg: DalleEncoderConfig, rng: Rng = creat
 /**
  * Rebuilds the tree from flat tensors (e.g. a converted `encoder.pkl`), checking every name and shape.
  * The tree references the given tensors (no copies).
+ * @example const params = dalleParamsFromTensors(cfg, toTfTensors(file.tensors));
  */
 export function dalleParamsFromTensors(
   cfg: DalleEncoderConfig,
@@ -147,7 +151,10 @@ export function dalleParamsFromTensors(
   return tree;
 }
 
-/** x ↦ (1 − 2·eps)·x + eps: [0, 1] pixels → [eps, 1 − eps] (`map_pixels`). Any shape. */
+/**
+ * x ↦ (1 − 2·eps)·x + eps: [0, 1] pixels → [eps, 1 − eps] (`map_pixels`). Any shape.
+ * @example const logits = dalleEncoderLogits(params, mapPixels(images), cfg);
+ */
 export function mapPixels<T extends tf.Tensor>(x: T, eps = LOGIT_LAPLACE_EPS): T {
   return tf.tidy(() => tf.add(tf.mul(x, 1 - 2 * eps), eps));
 }

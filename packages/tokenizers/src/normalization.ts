@@ -5,7 +5,10 @@
 import { InvalidArgumentError } from '@splitmask/core';
 import type { PatchNormalization } from './types';
 
-/** (x - 0.5) / 0.5 for every channel: [0, 1] pixels → [-1, 1] (BEiT's encoder normalisation). */
+/**
+ * (x - 0.5) / 0.5 for every channel: [0, 1] pixels → [-1, 1] (BEiT's encoder normalisation).
+ * @example defaultNormalization(3) // { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }
+ */
 export function defaultNormalization(channels: number): PatchNormalization {
   return Object.freeze({
     mean: Object.freeze(new Array<number>(channels).fill(0.5)),

@@ -26,6 +26,7 @@ export interface RandomProjectionOptions {
 /**
  * Draws the unit codebook on the host. → Float32Array [V, P] (row v = vocabulary vector v).
  * Same seed → same codebook on every backend and platform.
+ * @example const rows = randomProjectionVectors(8192, 192, 0); // [8192 · 192]
  */
 export function randomProjectionVectors(vocabSize: number, dim: number, seed: number): Float32Array {
   const rng = createRng(seed);

@@ -54,6 +54,7 @@ export function renderTokenColors(ids: ArrayLike<number>, h: number, w: number, 
 /**
  * Paints cell (r, c) with vocabulary element ids[r, c]. patches: [V, p, p, C] in [0, 1] (from
  * `codewordPatches`); C = 1 is grey, C = 3 RGB. ids [h, w] → RGBA [h·p, w·p].
+ * @example const img = renderTokenPatches(await ids.data(), 14, 14, await codewordPatches(tok), 8, 3);
  */
 export function renderTokenPatches(
   ids: ArrayLike<number>,
@@ -89,6 +90,7 @@ export function renderTokenPatches(
  * The vocabulary of a codebook tokenizer as pictures: each unit vector, contrast-stretched to
  * max |e| = 1 in normalised space, mapped back through the per-channel normalisation and clipped.
  * → [V, p, p, C] in [0, 1]. Throws for the DALL-E tokenizer (its vocabulary is not patches).
+ * @example const patches = await codewordPatches(tok); // [V·p·p·C]
  */
 export async function codewordPatches(tok: Tokenizer): Promise<Float32Array> {
   if (tok.config.kind === 'dalle')

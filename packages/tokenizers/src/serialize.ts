@@ -90,7 +90,10 @@ function fromConfig(config: TokenizerConfig, tensors: Record<string, tf.Tensor>,
   }
 }
 
-/** Parses safetensors bytes into a tokenizer (browser-safe). */
+/**
+ * Parses safetensors bytes into a tokenizer (browser-safe).
+ * @example const tok = decodeTokenizer(new Uint8Array(await (await fetch('rp.safetensors')).arrayBuffer()));
+ */
 export function decodeTokenizer(bytes: Uint8Array): Tokenizer {
   return tokenizerFromSafetensors(decodeSafetensors(bytes), 'tokenizer bytes');
 }

@@ -22,7 +22,10 @@ export interface RowStore {
   readonly numChunks: number;
 }
 
-/** Creates an empty RowStore for up to `capacity` rows. Chunks are allocated lazily. */
+/**
+ * Creates an empty RowStore for up to `capacity` rows of width `dim` (rows [N, dim]). Chunks are allocated lazily.
+ * @example const rows = createRowStore(3_000_000, 192); rows.push(patches, 0);
+ */
 export function createRowStore(capacity: number, dim: number, chunkRows = 65536): RowStore {
   const chunks: Float32Array[] = [];
   let count = 0;
