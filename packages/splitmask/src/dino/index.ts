@@ -21,5 +21,7 @@ export type { DinoMonitors } from './monitors';
 export { dinoMonitors, dinoMonitorTensor } from './monitors';
 export type { MultiCropBatch, MultiCropOptions } from './multi-crop';
 export { createDinoTransforms, createMultiCrop, cropRng } from './multi-crop';
+export type { DinoState, DinoStepOptions, DinoStepScalars } from './step';
+export { dinoNoWeightDecay, dinoStep, disposeDinoState, initDinoState } from './step';
 export type { DinoEvent, DinoSchedules, DinoTrainer, DinoTrainerOptions, RunDinoOptions } from './trainer';
-export { createDinoTrainer, dinoNoWeightDecay, dinoSchedules, runDino } from './trainer';
+export { createDinoTrainer, dinoSchedules, runDino } from './trainer';

@@ -12,29 +12,23 @@
  */
 import {
   type AdamW,
-  clipPerTensor,
   cosineSchedule,
-  createAdamW,
-  createRng,
   flattenParams,
-  type NoWeightDecayPredicate,
   type Schedule,
-  stripRole,
   toTfTensors,
-  toVariables,
   type VariableTree,
-  varList,
 } from '@splitmask/core';
-import { dinoLoss, nextCenter, teacherTempSchedule } from '@splitmask/losses';
+import { teacherTempSchedule } from '@splitmask/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import { type CheckpointManager, createCheckpointManager } from '../checkpoint';
 import type { PretrainConfig } from '../config';
 import type { ImageSource } from '../source';
 import { type DinoConfig, DinoConfigError } from './config';
-import { applyEma, momentumSchedule } from './ema';
-import { type DinoArch, type DinoParams, dinoArch, dinoForward, initDinoParams } from './model';
-import { type DinoMonitors, dinoMonitorTensor } from './monitors';
+import { momentumSchedule } from './ema';
+import type { DinoArch, DinoParams } from './model';
+import type { DinoMonitors } from './monitors';
 import { createMultiCrop, cropRng } from './multi-crop';
+import { dinoStep, disposeDinoState, initDinoState } from './step';
 
 /** What every step reports. `monitors` is present every `train.logEvery` steps. */
 export interface DinoEvent {
@@ -85,10 +79,6 @@ export interface DinoTrainer {
   save(): Promise<string>;
   dispose(): void;
 }
-
-/** DINO's weight-decay groups (`utils.get_params_groups`): no decay for `*.bias` and 1-D tensors. */
-export const dinoNoWeightDecay: NoWeightDecayPredicate = (name, shape) =>
-  shape.length <= 1 || stripRole(name).endsWith('bias');
 
 /** Per-step scalars of the DINO schedules. */
 export interface DinoSchedules {
@@ -157,23 +147,11 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
   const { config: cfg, source } = options;
   checkSource(cfg, source);
   const role = options.role ?? 'dino';
-  const arch = dinoArch(cfg);
   const stepsPerEpoch =
     cfg.train.stepsPerEpoch || Math.max(1, Math.ceil(source.length / cfg.train.batchSize));
   const sched = dinoSchedules(cfg, stepsPerEpoch);
-  const init = initDinoParams(arch, createRng(cfg.seed));
-  const student = toVariables(init, `${role}/student`);
-  const teacher = toVariables(cloneTree(student), `${role}/teacher`, false);
-  const center = tf.tidy(() => tf.variable(tf.zeros([1, cfg.head.outDim]), false, `${role}/center`));
-  const center2d = center as unknown as tf.Tensor2D; // [1, K]
-  const optimizer = createAdamW(student, {
-    weightDecay: cfg.optim.weightDecay,
-    noWeightDecay: dinoNoWeightDecay,
-    beta1: cfg.optim.beta1,
-    beta2: cfg.optim.beta2,
-    role: `${role}/optim`,
-  });
-  const studentList = varList(student);
+  const state = initDinoState(cfg, role);
+  const { student, teacher, center, optimizer } = state;
   const ckpt = options.checkpointDir ? checkpointManager(options.checkpointDir, cfg) : undefined;
   const multiCrop = createMultiCrop({
     globalSize: cfg.model.imageSize,
@@ -187,7 +165,6 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
   let step = 0;
   const t0 = Date.now();
 
-  const state = { student, teacher, center, optimizer };
   if (options.resume && ckpt) {
     const path = ckpt.latest();
     if (path) step = restore(state, ckpt.load(path));
@@ -227,35 +204,19 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
       lastLayerFrozen: epoch < cfg.optim.freezeLastLayerEpochs,
     };
     const monitor = (step + 1) % cfg.train.logEvery === 0 || step + 1 === cfg.train.steps;
-    const [loss, mon] = tf.tidy((): tf.Tensor[] => {
+    const { loss, monitors: mon } = tf.tidy(() => {
       const g = cfg.model.imageSize;
       const l = cfg.crops.localSize;
       const c = cfg.model.inChans;
       const globals = crops.globals.map((d) => tf.tensor4d(d, [b, g, g, c]));
       const locals = crops.locals.map((d) => tf.tensor4d(d, [b, l, l, c]));
-      const teacherOut = dinoForward(asParams(teacher), globals, [], arch);
-      const { value, grads } = tf.variableGrads(() => {
-        const studentOut = dinoForward(asParams(student), globals, locals, arch, {
-          training: true,
-          seed: step,
-        });
-        return dinoLoss(studentOut, teacherOut, center2d, {
-          studentTemp: cfg.loss.studentTemp,
-          teacherTemp: ev.teacherTemp,
-        });
-      }, studentList);
-      let update: Record<string, tf.Tensor> = grads;
-      if (cfg.optim.clipGrad > 0) update = clipPerTensor(grads, cfg.optim.clipGrad).grads;
-      if (ev.lastLayerFrozen) {
-        update = Object.fromEntries(
-          Object.entries(update).filter(([k]) => !stripRole(k).startsWith('head.last_layer.')),
-        );
-      }
-      optimizer.step(update, { lr: ev.lr, weightDecay: ev.weightDecay });
-      applyEma(teacher, student, ev.momentum);
-      const m = monitor ? [dinoMonitorTensor(teacherOut, center2d, ev.teacherTemp)] : [];
-      center.assign(nextCenter(center2d, teacherOut, cfg.loss.centerMomentum));
-      return [value, ...m];
+      return dinoStep(state, { globals, locals }, ev, {
+        studentTemp: cfg.loss.studentTemp,
+        centerMomentum: cfg.loss.centerMomentum,
+        clipGrad: cfg.optim.clipGrad,
+        seed: step,
+        monitor,
+      });
     });
     const lossValue = (await loss.data())[0];
     loss.dispose();
@@ -291,7 +252,7 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
 
   return {
     config: cfg,
-    arch,
+    arch: state.arch,
     student,
     teacher,
     center,
@@ -304,21 +265,9 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
     trainStep,
     save,
     dispose() {
-      tf.dispose([...studentList, ...varList(teacher), center]);
-      optimizer.dispose();
+      disposeDinoState(state);
     },
   };
-}
-
-const asParams = (tree: VariableTree<DinoParams>): DinoParams => tree as unknown as DinoParams;
-
-/** A fresh copy of every leaf of a Variable tree (the teacher's initial weights). */
-function cloneTree(tree: VariableTree<DinoParams>): DinoParams {
-  const copy = (node: unknown): unknown =>
-    node instanceof tf.Tensor
-      ? tf.clone(node)
-      : Object.fromEntries(Object.entries(node as object).map(([k, v]) => [k, copy(v)]));
-  return copy(tree) as DinoParams;
 }
 
 interface RestoreTarget {
