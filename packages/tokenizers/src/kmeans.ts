@@ -113,6 +113,7 @@ async function assignAll(rows: RowStore, c: Float32Array, v: number, opts: Spher
 
 /** Indices of the `count` points with the lowest best score (ties by index). */
 function farthestPoints(scores: Float32Array, count: number): number[] {
+  if (count === 0) return []; // the common case: no sort of N scores
   const idx = Array.from(scores.keys());
   idx.sort((i, j) => scores[i] - scores[j] || i - j);
   return idx.slice(0, count);
@@ -121,7 +122,7 @@ function farthestPoints(scores: Float32Array, count: number): number[] {
 /**
  * Runs spherical Lloyd iterations from `init` (rows [V, P], need not be unit).
  * rows: [N, P] ℓ2-normalised points → centroids [V, P], inertia per iteration, assignments [N].
- * @example const res = await sphericalKMeans(sample.rows, kmeansPlusPlus(sample.rows, 1024, 0), { iterations: 10 });
+ * @example const res = await sphericalKMeans(rows, await kmeansPlusPlus(rows, 1024, { seed: 0 }), { iterations: 10 });
  */
 export async function sphericalKMeans(
   rows: RowStore,
