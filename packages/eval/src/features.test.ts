@@ -3,7 +3,7 @@ import { describeEachBackend, expectClose, expectNoLeak, expectNoLeakAsync } fro
 import { initVitParams, resolveVitConfig, vitEncode, vitEncodeWithIntermediates } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
-import { arraySource, datasetSource, encodeFeatures, extractFeatures } from './features';
+import { arraySource, datasetSource, encodeFeatures, extractFeatures, loadLabeledImages } from './features';
 
 const cfg = resolveVitConfig('mu', { depth: 2 }); // 16px, 1 channel, D=32
 const meanCfg = resolveVitConfig(cfg, { pool: 'mean' }); // fcNorm follows pool
@@ -91,7 +91,17 @@ describeEachBackend('features', () => {
     const out = await datasetSource(ds, 16, 1, [2, 1]).read(0, 2);
     expect(out[0]).toBe(1);
     expect(out[256]).toBeCloseTo(0.2, 6);
-    await expect(datasetSource(ds, 28, 1).read(0, 1)).rejects.toThrow(/image 0 is 16x16x1, expected 28x28x1/);
+    await expect(datasetSource(ds, 28, 1, undefined, { fit: 'exact' }).read(0, 1)).rejects.toThrow(
+      /image 0 is 16x16x1, expected 28x28x1/,
+    );
+    const big = await datasetSource(ds, 8, 3).read(2, 1); // resized to 8x8, grey replicated to 3 channels
+    expect(big.length).toBe(8 * 8 * 3);
+    expect(big.every((v) => Math.abs(v - 1) < 1e-6)).toBe(true);
+    const labelled = { length: 2, get: async (i: number) => ({ ...img(51), label: 1 - i }) };
+    const all = await loadLabeledImages(labelled, 16, 1);
+    expect(Array.from(all.labels)).toEqual([1, 0]);
+    expect(all.count).toBe(2);
+    await expect(loadLabeledImages(ds, 16, 1)).rejects.toThrow(/sample 0 has no label/);
   });
 
   test('no leaks; bad layer and bad reads are named', async () => {

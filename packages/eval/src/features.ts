@@ -5,7 +5,13 @@
  * images is alive at a time; the library never selects a backend.
  */
 import { InvalidArgumentError, ShapeError } from '@splitmask/core';
-import type { ImageDataset } from '@splitmask/datasets';
+import {
+  centerCrop,
+  type ImageDataset,
+  type RawImage,
+  resizeShorterSide,
+  toChannels,
+} from '@splitmask/datasets';
 import {
   poolFeatures,
   type VitConfig,
@@ -139,9 +145,28 @@ export function arraySource(
   return { length: count, read: (start, n) => pixels.subarray(start * per, (start + n) * per) };
 }
 
+/** How {@link datasetSource} fits images of another size or channel count. */
+export interface FitOptions {
+  /**
+   * 'resize' (default): shorter side → S (bicubic, torchvision `Resize(S)`) then centre crop S, and
+   * channels converted (Pillow luma / grey replicated); 'exact': other sizes are an error.
+   */
+  fit?: 'resize' | 'exact';
+}
+
+function fitImage(image: RawImage, idx: number, s: number, c: number, fit: 'resize' | 'exact'): RawImage {
+  if (image.width === s && image.height === s && image.channels === c) return image;
+  if (fit === 'exact' || (c !== 1 && c !== 3)) {
+    throw new ShapeError(
+      `datasetSource: image ${idx} is ${image.width}x${image.height}x${image.channels}, expected ${s}x${s}x${c}`,
+    );
+  }
+  return toChannels(centerCrop(resizeShorterSide(image, s, 'bicubic'), s), c as 1 | 3);
+}
+
 /**
- * A source over an ImageDataset (uint8 images of exactly `imageSize` px and `channels` channels), optionally
- * restricted to `indices`. Pixels are scaled to [0, 1].
+ * A source over an ImageDataset, optionally restricted to `indices`; uint8 pixels scaled to [0, 1], images
+ * of another size resized + centre-cropped (see FitOptions).
  * @example const src = datasetSource(await loadFashionMnist({ split: 'test' }), 28, 1);
  */
 export function datasetSource(
@@ -149,6 +174,7 @@ export function datasetSource(
   imageSize: number,
   channels: number,
   indices?: ArrayLike<number>,
+  opts: FitOptions = {},
 ): FeatureSource {
   const length = indices ? indices.length : dataset.length;
   const per = imageSize * imageSize * channels;
@@ -159,14 +185,33 @@ export function datasetSource(
       for (let j = 0; j < n; j++) {
         const idx = indices ? (indices[start + j] as number) : start + j;
         const { image } = await dataset.get(idx);
-        if (image.width !== imageSize || image.height !== imageSize || image.channels !== channels) {
-          throw new ShapeError(
-            `datasetSource: image ${idx} is ${image.width}x${image.height}x${image.channels}, expected ${imageSize}x${imageSize}x${channels}`,
-          );
-        }
-        for (let k = 0; k < per; k++) out[j * per + k] = (image.data[k] as number) / 255;
+        const img = fitImage(image, idx, imageSize, channels, opts.fit ?? 'resize');
+        for (let k = 0; k < per; k++) out[j * per + k] = (img.data[k] as number) / 255;
       }
       return out;
     },
   };
+}
+
+/**
+ * Reads (a subset of) a labelled dataset into memory: pixels [N·S·S·C] in [0, 1] and labels [N].
+ * @example const test = await loadLabeledImages(await loadFashionMnist({ split: 'test' }), 28, 1);
+ */
+export async function loadLabeledImages(
+  dataset: ImageDataset,
+  imageSize: number,
+  channels: number,
+  indices?: ArrayLike<number>,
+  opts: FitOptions = {},
+): Promise<{ pixels: Float32Array; labels: Int32Array; count: number }> {
+  const count = indices ? indices.length : dataset.length;
+  const labels = new Int32Array(count);
+  for (let j = 0; j < count; j++) {
+    const idx = indices ? (indices[j] as number) : j;
+    const { label } = await dataset.get(idx);
+    if (label === undefined) throw new InvalidArgumentError(`loadLabeledImages: sample ${idx} has no label`);
+    labels[j] = label;
+  }
+  const pixels = await datasetSource(dataset, imageSize, channels, indices, opts).read(0, count);
+  return { pixels, labels, count };
 }

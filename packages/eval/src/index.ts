@@ -3,8 +3,8 @@
  * linear probe on frozen features, and BEiT-style fine-tuning; metrics and reports. Library code never
  * selects a backend.
  */
-export type { FeatureOptions, FeatureSource, Normalization } from './features';
-export { arraySource, datasetSource, encodeFeatures, extractFeatures } from './features';
+export type { FeatureOptions, FeatureSource, FitOptions, Normalization } from './features';
+export { arraySource, datasetSource, encodeFeatures, extractFeatures, loadLabeledImages } from './features';
 export type { FinetuneEpoch, FinetuneOptions, FinetuneResult, LabeledImages } from './finetune';
 export { evaluateClassifier, finetune, finetuneLoss, initClassifierParams } from './finetune';
 export type { KnnOptions, KnnResult } from './knn';
@@ -15,4 +15,9 @@ export type { ClassificationMetrics } from './metrics';
 export { metricsFromLogits, metricsFromRanked } from './metrics';
 export type { MixupOptions, MixupSample } from './mixup';
 export { applyMixup, sampleBeta, sampleGamma, sampleMixup } from './mixup';
-export { classBalancedSubset } from './subset';
+export { pixelNormalization } from './normalization';
+export type { RgbaImage, Series } from './plot';
+export { PLOT_COLORS, plotConfusion, plotCurves } from './plot';
+export type { ReportRow } from './report';
+export { markdownTable, metricsMarkdown } from './report';
+export { classBalancedSubset, selectImages } from './subset';

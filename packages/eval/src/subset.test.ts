@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { classBalancedSubset } from './subset';
+import { classBalancedSubset, selectImages } from './subset';
 
 const labels = Array.from({ length: 1000 }, (_, i) => (i < 700 ? i % 2 : 2 + (i % 3))); // unbalanced: 350,350,100,100,100
 
@@ -27,4 +27,12 @@ test('seeded: same seed same subset, other seed other subset, smaller fraction n
 test('bad fraction / label are named', () => {
   expect(() => classBalancedSubset(labels, 0, 0)).toThrow(/fraction must be in \(0, 1\], got 0/);
   expect(() => classBalancedSubset([0, -1], 0.5, 0)).toThrow(/label 1 is -1/);
+});
+
+test('selectImages copies the rows and labels of the indices; bad index named', () => {
+  const data = { pixels: Float32Array.of(0, 0, 1, 1, 2, 2), labels: [5, 6, 7], count: 3 };
+  const s = selectImages(data, [2, 0]);
+  expect(Array.from(s.pixels)).toEqual([2, 2, 0, 0]);
+  expect(Array.from(s.labels)).toEqual([7, 5]);
+  expect(() => selectImages(data, [3])).toThrow(/index 0 is 3, outside \[0, 3\)/);
 });

@@ -32,3 +32,24 @@ export function classBalancedSubset(labels: ArrayLike<number>, fraction: number,
   }
   return Int32Array.from(out.sort((a, b) => a - b));
 }
+
+/**
+ * The images `indices` of an in-memory labelled set (pixels [N·P] → [K·P], labels [N] → [K]).
+ * @example const train1pc = selectImages(train, classBalancedSubset(train.labels, 0.01, 0));
+ */
+export function selectImages(
+  data: { pixels: Float32Array; labels: ArrayLike<number>; count: number },
+  indices: ArrayLike<number>,
+): { pixels: Float32Array; labels: Int32Array; count: number } {
+  const per = data.pixels.length / data.count;
+  const pixels = new Float32Array(indices.length * per);
+  const labels = new Int32Array(indices.length);
+  for (let j = 0; j < indices.length; j++) {
+    const i = indices[j] as number;
+    if (!(Number.isInteger(i) && i >= 0 && i < data.count))
+      throw new InvalidArgumentError(`selectImages: index ${j} is ${i}, outside [0, ${data.count})`);
+    pixels.set(data.pixels.subarray(i * per, (i + 1) * per), j * per);
+    labels[j] = data.labels[i] as number;
+  }
+  return { pixels, labels, count: indices.length };
+}

@@ -1,0 +1,9 @@
+/**
+ * @splitmask/eval/node — the Node-only parts: checkpoint loading, PNG files and the `splitmask eval` CLI.
+ */
+
+export type { LoadedEncoder } from './node/checkpoint';
+export { EvalCheckpointError, loadEncoderCheckpoint, saveEncoderTimm } from './node/checkpoint';
+export type { EvalArgs, EvalFileConfig, EvalReport } from './node/cli';
+export { EVAL_USAGE, parseEvalArgs, runEval, runEvalCli } from './node/cli';
+export { crc32, encodePng, writePng } from './node/png';

@@ -1,0 +1,29 @@
+import { expect, test } from 'vitest';
+import { PLOT_COLORS, plotConfusion, plotCurves } from './plot';
+
+const px = (img: { width: number; data: Uint8Array }, x: number, y: number) =>
+  Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3));
+
+test('plotCurves draws each series in its colour at the right height', () => {
+  const img = plotCurves([{ name: 'a', values: [50, 50] }], { width: 120, height: 120 });
+  expect(img.data.length).toBe(120 * 120 * 4);
+  // y = 50% → row 20 + 80 * 0.5 = 60, x from 20 to 100
+  expect(px(img, 60, 60)).toEqual([...(PLOT_COLORS[0] as readonly number[])]);
+  expect(px(img, 60, 30)).not.toEqual([...(PLOT_COLORS[0] as readonly number[])]);
+  expect(() => plotCurves([], { yMin: 1, yMax: 1 })).toThrow(/yMax must exceed yMin/);
+});
+
+test('plotConfusion: darker where a row puts more mass', () => {
+  const img = plotConfusion(
+    [
+      [9, 1],
+      [0, 4],
+    ],
+    10,
+  );
+  expect(img.width).toBe(21);
+  const dark = px(img, 5, 5);
+  const light = px(img, 15, 5);
+  expect(dark[0] as number).toBeLessThan(light[0] as number);
+  expect(px(img, 5, 15)).toEqual([255, 255, 255]); // zero count → white
+});
