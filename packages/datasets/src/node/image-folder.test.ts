@@ -82,6 +82,16 @@ describe('imageFolder', () => {
     expect([ds.length, ds.numClasses]).toEqual([3, undefined]);
   });
 
+  test("labels: 'folders' on a folder without subfolders names it", async () => {
+    const err = await imageFolder(join(dir, 'broken'), { labels: 'folders' }).catch((e) => e);
+    expect([err.reason, /broken has no class subfolders/.test(err.message)]).toEqual(['EMPTY_DATASET', true]);
+  });
+
+  test('a file given as root is not a directory', async () => {
+    const err = await imageFolder(join(dir, 'broken', 'ok.png')).catch((e) => e);
+    expect([err.reason, /ok\.png is not a directory/.test(err.message)]).toEqual(['MISSING_FILE', true]);
+  });
+
   test.each([
     ['empty', 'EMPTY_DATASET', /no \.jpg\/\.jpeg\/\.png\/\.webp images under .*empty/],
     ['emptyclass', 'EMPTY_DATASET', /class folder .*emptyclass\/b has no/],

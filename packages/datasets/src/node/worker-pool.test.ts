@@ -65,6 +65,26 @@ describe('createWorkerPool', () => {
     },
   );
 
+  test('streaming sources through the pool give the single-thread batches', async () => {
+    const pool = createWorkerPool({ workers: 2, workerUrl });
+    try {
+      const stream = {
+        async *[Symbol.asyncIterator]() {
+          for (let i = 0; i < 20; i++) yield await ds.get(i);
+        },
+      };
+      const opts = { batchSize: 6, seed: 9, transform, shuffleBuffer: 5 };
+      const a = createBatchLoader(stream, opts);
+      const b = createBatchLoader(stream, { ...opts, executor: pool });
+      for (let k = 0; k < 4; k++) {
+        const [x, y] = [await a.next(), await b.next()];
+        expect([y.epoch, y.batch, y.indices, y.images]).toEqual([x.epoch, x.batch, x.indices, x.images]);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
   test('eval transform spec; worker errors surface as DatasetError', async () => {
     const pool = createWorkerPool({ workers: 1, workerUrl });
     try {
