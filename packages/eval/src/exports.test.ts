@@ -1,0 +1,51 @@
+import { expect, test } from 'vitest';
+import * as main from './index';
+import * as node from './node';
+
+// The public API: a change here is an API change and shows in review.
+test('main entry exports', () => {
+  expect(Object.keys(main).sort()).toEqual([
+    'PLOT_COLORS',
+    'applyMixup',
+    'arraySource',
+    'classBalancedSubset',
+    'datasetSource',
+    'encodeFeatures',
+    'evaluateClassifier',
+    'extractFeatures',
+    'finetune',
+    'finetuneLoss',
+    'initClassifierParams',
+    'knnClassify',
+    'knnScores',
+    'l2Normalize',
+    'loadLabeledImages',
+    'markdownTable',
+    'metricsFromLogits',
+    'metricsFromRanked',
+    'metricsMarkdown',
+    'pixelNormalization',
+    'plotConfusion',
+    'plotCurves',
+    'sampleBeta',
+    'sampleGamma',
+    'sampleMixup',
+    'selectImages',
+    'trainLinearProbe',
+  ]);
+});
+
+test('node entry exports', () => {
+  expect(Object.keys(node).sort()).toEqual([
+    'EVAL_USAGE',
+    'EvalCheckpointError',
+    'crc32',
+    'encodePng',
+    'loadEncoderCheckpoint',
+    'parseEvalArgs',
+    'runEval',
+    'runEvalCli',
+    'saveEncoderTimm',
+    'writePng',
+  ]);
+});
