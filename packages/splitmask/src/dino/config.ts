@@ -220,12 +220,24 @@ export function resolveDinoConfig(
   base: DinoConfig = DINO_DEFAULT_CONFIG,
 ): Readonly<DinoConfig> {
   const out = structuredClone(base) as unknown as Record<string, unknown>;
+  const unknown: string[] = [];
   for (const [k, v] of Object.entries(input)) {
-    if (!(k in out)) throw new DinoConfigError(`resolveDinoConfig: unknown field ${k}`);
-    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...(out[k] as object), ...v } : v;
+    if (!(k in out)) {
+      unknown.push(k);
+      continue;
+    }
+    const section = out[k];
+    if (section !== null && typeof section === 'object' && !Array.isArray(section)) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+        unknown.push(`${k} (must be an object)`);
+        continue;
+      }
+      for (const f of Object.keys(v)) if (!(f in section)) unknown.push(`${k}.${f}`);
+      out[k] = { ...section, ...v };
+    } else out[k] = v;
   }
   const cfg = out as unknown as DinoConfig;
-  const bad = validate(cfg);
+  const bad = [...unknown.map((f) => `${f} (unknown field)`), ...(unknown.length > 0 ? [] : validate(cfg))];
   if (bad.length > 0) throw new DinoConfigError(`resolveDinoConfig: invalid fields: ${bad.join('; ')}`);
   return deepFreeze(cfg);
 }

@@ -199,6 +199,9 @@ describeEachBackend('DINO trainer', (backend) => {
 });
 
 test('config errors name every bad field; channel mismatch is refused', async () => {
+  expect(() => tiny({ crops: { localSize: 6, nope: 1 } as never, extra: 2 } as never)).toThrow(
+    /crops.nope \(unknown field\); extra \(unknown field\)/,
+  );
   expect(() => tiny({ crops: { localSize: 6 }, optim: { clipGrad: -1 } })).toThrow(
     /crops.localSize=6.*optim.clipGrad=-1/,
   );
