@@ -59,7 +59,8 @@ export const INCEPTION_STD: readonly number[] = Object.freeze([0.5, 0.5, 0.5]);
 /**
  * `ToTensor` + `Normalize(mean, std)`: (p/255 − mean_c) / std_c as float32, channels-last.
  * Default mean 0, std 1 gives [0, 1]. `mean`/`std` have one entry per channel, or one for all.
- * `out` (length H·W·C) lets the loader write straight into a batch buffer.
+ * `out` (length H·W·C) lets the loader write straight into a batch buffer; `mirror` also flips the
+ * image horizontally (one pass instead of `hflip` + `normalize`).
  * [H, W, C] uint8 → [H, W, C] float32.
  * @example const x = normalize(img, IMAGENET_MEAN, IMAGENET_STD);
  */
@@ -68,6 +69,7 @@ export function normalize(
   mean: readonly number[] = [0],
   std: readonly number[] = [1],
   out?: Float32Array,
+  mirror = false,
 ): FloatImage {
   const c = image.channels;
   checkArg(
@@ -89,6 +91,19 @@ export function normalize(
     shift[k] = mean[mean.length === 1 ? 0 : k] / s;
   }
   const src = image.data;
-  for (let i = 0; i < n; i += c) for (let k = 0; k < c; k++) data[i + k] = src[i + k] * scale[k] - shift[k];
+  if (!mirror) {
+    for (let i = 0; i < n; i += c) for (let k = 0; k < c; k++) data[i + k] = src[i + k] * scale[k] - shift[k];
+  } else {
+    // Fused horizontal flip: pixel x of each row is written to column W − 1 − x.
+    const { width: w, height: h } = image;
+    for (let y = 0; y < h; y++) {
+      const row = y * w * c;
+      for (let x = 0; x < w; x++) {
+        const i = row + x * c;
+        const o = row + (w - 1 - x) * c;
+        for (let k = 0; k < c; k++) data[o + k] = src[i + k] * scale[k] - shift[k];
+      }
+    }
+  }
   return { data, width: image.width, height: image.height, channels: c };
 }

@@ -146,3 +146,18 @@ describe('normalize', () => {
     [[0.5], [0], /std must be positive/],
   ])('rejects mean %j std %j', (mean, std, msg) => expect(() => normalize(halves, mean, std)).toThrow(msg));
 });
+
+describe('normalize(mirror)', () => {
+  test('equals hflip then normalize', async () => {
+    const { hflip } = await import('./color');
+    const img: RawImage = {
+      data: new Uint8Array(5 * 3 * 3).map((_, i) => (i * 29) % 256),
+      width: 5,
+      height: 3,
+      channels: 3,
+    };
+    expect(normalize(img, IMAGENET_MEAN, IMAGENET_STD, undefined, true).data).toEqual(
+      normalize(hflip(img), IMAGENET_MEAN, IMAGENET_STD).data,
+    );
+  });
+});

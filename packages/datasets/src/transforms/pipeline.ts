@@ -19,7 +19,6 @@ import {
   adjustContrast,
   adjustHue,
   adjustSaturation,
-  hflip,
   solarize,
   toGreyscale,
 } from './color';
@@ -152,17 +151,16 @@ export function createTwoViewTransform(options: TwoViewOptions): ImageTransform 
     const flip = rng.random() < pFlip;
     const box = sampleCropBox(src.width, src.height, cropOpts, rng);
     const photometric = samplePhotometric(options, rng);
-    const view = (s: number, ip: Interpolation) => {
-      const v = photometric(resize(src, s, s, ip, box), s / size);
-      return flip ? hflip(v) : v;
-    };
-    const image = normalize(view(size, interp), options.mean, options.std, out?.image);
+    // Flip last, fused into normalisation (flips commute with the pointwise ops and the symmetric blur).
+    const view = (s: number, ip: Interpolation) => photometric(resize(src, s, s, ip, box), s / size);
+    const image = normalize(view(size, interp), options.mean, options.std, out?.image, flip);
     if (secondSize === undefined) return { image };
     const tokenizer = normalize(
       view(secondSize, interp2),
       options.secondMean,
       options.secondStd,
       out?.tokenizer,
+      flip,
     );
     return { image, tokenizer };
   };
