@@ -16,13 +16,9 @@ import {
 } from '@splitmask/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { configFingerprint, diffConfigs, type PretrainConfig } from './config';
+import { CheckpointMismatchError } from './errors';
 
-/** Resuming from a checkpoint written by a different configuration. */
-export class CheckpointMismatchError extends SplitmaskError {
-  constructor(message: string) {
-    super('CHECKPOINT_MISMATCH', message);
-  }
-}
+export { CheckpointMismatchError };
 
 /** Everything besides tensors that a checkpoint stores (JSON). */
 export interface CheckpointState {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { main } from './cli';
 import { readJsonl } from './jsonl';
-import { decodePng } from './raster';
+import { decodePng } from './png';
 
 const dir = mkdtempSync(join(tmpdir(), 'splitmask-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import { loadImages } from './datasets';
 import type { Tokenizer } from './deps';
 import { encodeFeatures } from './features';
 import { plotSeries } from './pictures';
-import { encodePng } from './raster';
+import { encodePng } from './png';
 import { writeRunPictures } from './run-pictures';
 import type { ImageSource } from './source';
 import { createArraySource, type ImageArray, imagesOf } from './source';

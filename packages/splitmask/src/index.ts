@@ -1,12 +1,12 @@
 /**
- * @splitmask/splitmask — SplitMask (arXiv 2112.10740) and BEiT pretraining on TensorFlow.js, the trainer
- * and the `splitmask` CLI. Library code here never selects a backend; the CLI does.
+ * @splitmask/splitmask — SplitMask (arXiv 2112.10740) and BEiT pretraining on TensorFlow.js and the
+ * trainer. This entry is browser-safe (no Node built-ins at load); checkpoint files, JSONL logs, PNG
+ * encoding, datasets from disk and the demo are in `@splitmask/splitmask/node`. Library code never
+ * selects a backend; the CLI does.
  */
 
 export type { BeitInputs, BeitParams } from './beit';
 export { beitEncode, beitLoss, drawBeitMasks, initBeitParams, makeBeitInputs } from './beit';
-export type { CheckpointManager, CheckpointState, LoadedCheckpoint } from './checkpoint';
-export { CheckpointMismatchError, createCheckpointManager, listCheckpoints } from './checkpoint';
 export type {
   LossConfig,
   MaskingConfig,
@@ -27,12 +27,9 @@ export {
   mergeConfigInputs,
   resolvePretrainConfig,
 } from './config';
-export type { DemoOptions, DemoResult } from './demo';
-export { DEMO_CONFIG, runDemo, TINY_DEMO_CONFIG } from './demo';
+export { CheckpointMismatchError } from './errors';
 export { encodeFeatures } from './features';
 export { truncNormal } from './init';
-export type { JsonlLogger } from './jsonl';
-export { createJsonlLogger, readJsonl } from './jsonl';
 export type { PretrainMethodImpl } from './method';
 export { createMethod } from './method';
 export type { Series, SplitRow } from './pictures';
@@ -40,7 +37,7 @@ export { drawSplits, plotSeries, tokenColor } from './pictures';
 export type { ProgressState } from './progress';
 export { createProgressBar, formatDuration, formatProgress } from './progress';
 export type { Color, RgbaImage } from './raster';
-export { createImage, decodePng, encodePng } from './raster';
+export { createImage } from './raster';
 export type { ImageArray, ImageSource, Normalization } from './source';
 export { computeNormalization, createArraySource, imagesOf } from './source';
 export type {

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { drawSplits, plotSeries, tokenColor } from './pictures';
-import { decodePng, encodePng } from './raster';
+import { decodePng, encodePng } from './png';
 
 function countColor(img: { data: Uint8Array }, c: readonly number[]): number {
   let n = 0;

@@ -1,9 +1,7 @@
 /**
- * A tiny RGBA raster for the CLI's pictures: rectangles, lines, a 3x5 pixel font, and PNG encoding
- * through pngjs. Enough for loss curves and image grids without a canvas dependency.
+ * A tiny RGBA raster for the CLI's pictures: rectangles, lines, a 3x5 pixel font. Enough for loss
+ * curves and image grids without a canvas dependency; PNG encoding lives in png.ts (Node entry).
  */
-import { PNG } from 'pngjs';
-
 /** An RGBA8 image, row-major. */
 export interface RgbaImage {
   width: number;
@@ -147,20 +145,4 @@ export function blit(dst: RgbaImage, src: RgbaImage, x: number, y: number, scale
       fillRect(dst, x + i * scale, y + j * scale, scale, scale, c);
     }
   }
-}
-
-/**
- * Encodes an image as PNG bytes.
- * @example writeFileSync('a.png', encodePng(createImage(8, 8)));
- */
-export function encodePng(img: RgbaImage): Uint8Array {
-  const png = new PNG({ width: img.width, height: img.height });
-  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return new Uint8Array(PNG.sync.write(png));
-}
-
-/** Decodes PNG bytes (used by tests to check what was written). */
-export function decodePng(bytes: Uint8Array): RgbaImage {
-  const png = PNG.sync.read(Buffer.from(bytes));
-  return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
 }

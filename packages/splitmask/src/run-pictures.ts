@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Rng } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { drawSplits, plotSeries } from './pictures';
-import { encodePng } from './raster';
+import { encodePng } from './png';
 import { drawSplitIndices } from './splitmask';
 import type { Pretrainer, TrainEvent } from './trainer';
 

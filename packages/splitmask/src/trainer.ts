@@ -21,7 +21,7 @@ import {
 } from '@splitmask/core';
 import type { CodebookTokenizerConfig } from '@splitmask/tokenizers';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CheckpointManager, createCheckpointManager } from './checkpoint';
+import type { CheckpointManager } from './checkpoint';
 import type { PretrainConfig } from './config';
 import {
   createCodebookTokenizer,
@@ -131,8 +131,13 @@ export async function createPretrainer(opts: PretrainerOptions) {
     );
   }
   const method: PretrainMethodImpl = createMethod(cfg);
+  // Loaded only when used: checkpoints need node:fs, the rest of the trainer runs in browsers too.
   const ckpt: CheckpointManager | undefined = opts.checkpointDir
-    ? createCheckpointManager({ dir: opts.checkpointDir, keep: cfg.train.keepCheckpoints, config: cfg })
+    ? (await import('./checkpoint')).createCheckpointManager({
+        dir: opts.checkpointDir,
+        keep: cfg.train.keepCheckpoints,
+        config: cfg,
+      })
     : undefined;
   const resumeFrom = opts.resume ? ckpt?.latest() : undefined;
   const loaded = resumeFrom ? ckpt?.load(resumeFrom) : undefined;

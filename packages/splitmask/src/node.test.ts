@@ -1,0 +1,23 @@
+import { expect, test } from 'vitest';
+import * as api from './node';
+
+// Snapshot of the Node entry's exports: a change here is an API change (README + changeset).
+test('node entry exports', () => {
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "DEMO_CONFIG",
+      "TINY_DEMO_CONFIG",
+      "createCheckpointManager",
+      "createJsonlLogger",
+      "decodePng",
+      "encodePng",
+      "listCheckpoints",
+      "loadImages",
+      "openDataset",
+      "readJsonl",
+      "runDemo",
+      "toImageArray",
+      "writeRunPictures",
+    ]
+  `);
+});
