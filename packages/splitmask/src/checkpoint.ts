@@ -7,13 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  fromTfTensors,
-  type SafetensorsTensor,
-  SplitmaskError,
-} from '@splitmask/core';
+import { decodeSafetensors, encodeSafetensors, fromTfTensors, type SafetensorsTensor } from '@splitmask/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { configFingerprint, diffConfigs, type PretrainConfig } from './config';
 import { CheckpointMismatchError } from './errors';

@@ -8,7 +8,12 @@ function fakeDataset(n: number, size: number, channels: number): ImageDataset {
     length: n,
     numClasses: 2,
     get: async (i) => ({
-      image: { data: new Uint8Array(size * size * channels).fill(10 * i), width: size, height: size, channels },
+      image: {
+        data: new Uint8Array(size * size * channels).fill(10 * i),
+        width: size,
+        height: size,
+        channels,
+      },
       label: i % 2,
     }),
   };
