@@ -34,6 +34,7 @@ test('public exports (main, browser-safe)', () => {
       "createTwoViewTransform",
       "crop",
       "embeddedTestIndices",
+      "encodedImages",
       "gaussianBlur",
       "groupWebDataset",
       "hflip",

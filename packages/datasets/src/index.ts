@@ -19,6 +19,8 @@ export {
   normalize,
   toChannels,
 } from './raw-image';
+export type { EncodedImage, EncodedImagesOptions } from './sources/blobs';
+export { encodedImages } from './sources/blobs';
 export type { CifarFile, CifarOptions } from './sources/cifar';
 export { CIFAR10_CLASS_NAMES, cifarFromBytes } from './sources/cifar';
 export type { EmbeddedOptions } from './sources/embedded';
