@@ -63,6 +63,11 @@ describeEachBackend('saveTokenizer / loadTokenizer', () => {
       { format: TOKENIZER_FORMAT, config: JSON.stringify({ kind: 'vq-gan' }) },
     );
     expect(() => decodeTokenizer(alien)).toThrow(/unknown tokenizer kind "vq-gan"/);
+    const broken = encodeSafetensors(
+      { codebook: { shape: [1], data: [1] } },
+      { format: TOKENIZER_FORMAT, config: '{kind' },
+    );
+    expect(() => decodeTokenizer(broken)).toThrow(/tokenizer bytes: __metadata__.config is not valid JSON/);
     const badShape = encodeSafetensors(
       { codebook: { shape: [3, 2], data: [1, 2, 3, 4, 5, 6] } },
       {

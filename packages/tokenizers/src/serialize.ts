@@ -55,7 +55,17 @@ export function tokenizerFromSafetensors(
       `${source}: not a tokenizer file (expected __metadata__.format = '${TOKENIZER_FORMAT}' with a config, got format ${JSON.stringify(file.metadata.format)})`,
     );
   }
-  const config = JSON.parse(file.metadata.config) as TokenizerConfig;
+  let config: TokenizerConfig;
+  try {
+    config = JSON.parse(file.metadata.config) as TokenizerConfig;
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `${source}: __metadata__.config is not valid JSON (${(e as Error).message})`,
+      {
+        cause: e,
+      },
+    );
+  }
   const tensors = toTfTensors(file.tensors);
   try {
     return fromConfig(config, tensors, source);
