@@ -354,19 +354,23 @@ export async function runExperiment(args, log = console.log) {
   return doc;
 }
 
-function writeReport(out, doc) {
+/** Writes `<name>.md`, `<name>.json` and the PNGs of a results object (also usable to re-render a saved JSON). */
+export function writeReport(out, doc) {
   const fr = doc.config.finetune.fractions.map(([f]) => String(f));
   const rows = Object.entries(doc.results).map(([method, r]) => ({
     method,
     'pretrain steps': r.pretrainSteps,
-    'k-NN top-1': r.knn.top1,
-    'linear top-1': r.linear.top1,
-    ...Object.fromEntries(fr.map((f) => [`FT ${Number(f) * 100}% top-1`, r.finetunes[f]?.top1])),
+    'k-NN top-1': r.knn.top1.toFixed(2),
+    'linear top-1': r.linear.top1.toFixed(2),
+    ...Object.fromEntries(fr.map((f) => [`FT ${Number(f) * 100}% top-1`, r.finetunes[f]?.top1.toFixed(2)])),
   }));
   const full = fr.at(-1);
+  // the curve of the fraction fine-tuned for the most epochs (one point per epoch)
+  const [cf, curveEpochs] = doc.config.finetune.fractions.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const curveF = String(cf);
   writePng(
     join(out, `${doc.name}-finetune.png`),
-    plotCurves(Object.entries(doc.results).map(([k, r]) => ({ name: k, values: r.finetunes[full].curve }))),
+    plotCurves(Object.entries(doc.results).map(([k, r]) => ({ name: k, values: r.finetunes[curveF].curve }))),
   );
   const best = Object.entries(doc.results).at(-1);
   writePng(join(out, `${doc.name}-confusion.png`), plotConfusion(best[1].finetunes[full].metrics.confusion));
@@ -391,7 +395,9 @@ features, and fine-tuning with ${fr.map((f) => `${Number(f) * 100}%`).join(' / '
 (class-balanced, seeded). All numbers: test top-1 in percent.
 
 ${markdownTable(rows)}
-Fine-tuning with ${Number(full) * 100}% of the labels, test top-1 per epoch (${Object.keys(doc.results)
+Fine-tuning with ${Number(curveF) * 100}% of the labels, test top-1 after each of its ${curveEpochs} epochs (${Object.keys(
+    doc.results,
+  )
     .map((k, i) => `${k} = ${colours[i]}`)
     .join(', ')}; y axis 0–100%):
 

@@ -1,5 +1,5 @@
-import { createRng, flattenParams, unflattenParams } from '@splitmask/core';
-import { describeEachBackend, expectNoLeakAsync } from '@splitmask/test-utils';
+import { createRng, disposeParams, flattenParams, unflattenParams } from '@splitmask/core';
+import { describeEachBackend, expectNoLeak, expectNoLeakAsync } from '@splitmask/test-utils';
 import { initVitParams, resolveVitConfig } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
@@ -123,9 +123,16 @@ describeEachBackend('finetune', () => {
     expect((await run(2)).w).not.toEqual(a.w);
   }, 60_000);
 
-  test('no leaks: finetune + dispose, evaluateClassifier', async () => {
+  test('no leaks: finetune + dispose, evaluateClassifier, finetuneLoss, initClassifierParams', async () => {
     const enc = initVitParams(encCfg, createRng(0));
     const data = quadrants(8, 6);
+    expectNoLeak(() => initClassifierParams(enc, encCfg, { numClasses: 4 }, createRng(1)).params);
+    const { params, cfg } = initClassifierParams(enc, encCfg, { numClasses: 4 }, createRng(1));
+    const x = tf.tensor4d(data.pixels, [8, 16, 16, 1]);
+    const y = tf.tensor1d(Array.from(data.labels), 'int32');
+    expectNoLeak(() => finetuneLoss(params, x, y, cfg, { seed: 1 }));
+    tf.dispose([x, y]);
+    disposeParams(params);
     await expectNoLeakAsync(async () => {
       const res = await finetune(enc, encCfg, data, { numClasses: 4, epochs: 1, batchSize: 4 }, data);
       await evaluateClassifier(res.params, res.cfg, data, {

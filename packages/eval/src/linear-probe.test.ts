@@ -29,10 +29,13 @@ function separable(n: number, seed: number) {
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let s: number[];
+    let margin: number;
     do {
       for (let j = 0; j < d; j++) x[i * d + j] = rng.normal();
       s = [x[i * d] as number, x[i * d + 1] as number, x[i * d + 2] as number];
-    } while ([...s].sort((a, b) => b - a).reduce((a, b, j) => (j === 1 ? a - b : a)) < 0.3);
+      const [top, second] = [...s].sort((a, b) => b - a) as [number, number];
+      margin = top - second;
+    } while (margin < 0.3);
     y[i] = s.indexOf(Math.max(...s));
     for (let j = 0; j < d; j++) x[i * d + j] = 100 + 30 * (x[i * d + j] as number);
   }
