@@ -6,7 +6,10 @@
  */
 import { InvalidArgumentError } from '@splitmask/core';
 
-/** A DINO configuration was invalid; the message names every bad field. */
+/**
+ * A DINO configuration was invalid; the message names every bad field.
+ * @example try { resolveDinoConfig(input); } catch (e) { if (e instanceof DinoConfigError) console.error(e.message); }
+ */
 export class DinoConfigError extends InvalidArgumentError {}
 
 /** Full DINO configuration. */
@@ -71,7 +74,10 @@ export interface DinoConfig {
 /** Partial input: every section may be partial. */
 export type DinoConfigInput = { [K in keyof DinoConfig]?: Partial<DinoConfig[K]> | DinoConfig[K] };
 
-/** DINO's code defaults (ViT-S/16 at 224 px, out_dim 65,536, 2 × 224 + 8 × 96 crops). */
+/**
+ * DINO's code defaults (ViT-S/16 at 224 px, out_dim 65,536, 2 × 224 + 8 × 96 crops).
+ * @example const cfg = resolveDinoConfig({ train: { batchSize: 64 } }, DINO_DEFAULT_CONFIG);
+ */
 export const DINO_DEFAULT_CONFIG: Readonly<DinoConfig> = deepFreeze({
   method: 'dino',
   seed: 0,

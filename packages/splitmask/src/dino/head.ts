@@ -40,7 +40,10 @@ export interface DinoHeadParams {
   last_layer: { weight_v: tf.Tensor2D; weight_g?: tf.Tensor2D };
 }
 
-/** Default head sizes (DINO's). */
+/**
+ * Default head sizes (DINO's).
+ * @example DINO_HEAD_DEFAULTS.outDim // 65536
+ */
 export const DINO_HEAD_DEFAULTS: Readonly<Omit<DinoHeadConfig, 'inDim'>> = Object.freeze({
   outDim: 65536,
   hiddenDim: 2048,
@@ -66,7 +69,10 @@ export function resolveDinoHeadConfig(
   return Object.freeze(cfg);
 }
 
-/** `nn.Sequential` indices of the MLP's Linear layers: 0, 2, 4, … (GELUs sit in between). */
+/**
+ * `nn.Sequential` indices of the MLP's Linear layers: 0, 2, 4, … (GELUs sit in between).
+ * @example dinoMlpIndices(3) // ['0', '2', '4']
+ */
 export function dinoMlpIndices(nLayers: number): string[] {
   return Array.from({ length: nLayers }, (_, i) => String(2 * i));
 }

@@ -102,7 +102,10 @@ export function createMultiCrop(
   };
 }
 
-/** The crop RNG of a training step: `createRng(seed).split(step)`. */
+/**
+ * The crop RNG of a training step: `createRng(seed).split(step)`.
+ * @example const crops = multiCrop(pixels, b, size, c, cropRng(cfg.seed, step));
+ */
 export function cropRng(seed: number, step: number): Rng {
   return createRng(seed).split(step);
 }

@@ -22,7 +22,10 @@ import { applyEma } from './ema';
 import { type DinoArch, type DinoParams, dinoArch, dinoForward, initDinoParams } from './model';
 import { dinoMonitorTensor } from './monitors';
 
-/** DINO's weight-decay groups (`utils.get_params_groups`): no decay for `*.bias` and 1-D tensors. */
+/**
+ * DINO's weight-decay groups (`utils.get_params_groups`): no decay for `*.bias` and 1-D tensors.
+ * @example dinoNoWeightDecay('backbone.pos_embed', [1, 197, 384]) // false: DINO decays pos_embed
+ */
 export const dinoNoWeightDecay: NoWeightDecayPredicate = (name, shape) =>
   shape.length <= 1 || stripRole(name).endsWith('bias');
 
@@ -69,7 +72,10 @@ export function initDinoState(cfg: DinoConfig, role: string): DinoState {
   return { arch, student, teacher, center, optimizer };
 }
 
-/** Frees every Variable of a state. */
+/**
+ * Frees every Variable of a state.
+ * @example const state = initDinoState(cfg, 'dino'); … disposeDinoState(state);
+ */
 export function disposeDinoState(state: DinoState): void {
   tf.dispose([...varList(state.student), ...varList(state.teacher), state.center]);
   state.optimizer.dispose();
