@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadTokenizer } from '@splitmask/tokenizers';
 import { afterAll, afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { main } from './cli';
 import { readJsonl } from './jsonl';
@@ -77,4 +78,30 @@ test('demo --tiny --steps 2 runs end to end: report, JSONL log, pictures, summar
   expect(summary.steps).toBe(2);
   expect(summary.knn.pretrained).toBeGreaterThanOrEqual(0);
   expect(existsSync(join(out, 'splits.png'))).toBe(true);
+}, 120_000);
+
+test('tokenizer fit writes a k-means vocabulary that loads back', async () => {
+  const cfg = join(dir, 'tok.json');
+  writeFileSync(cfg, JSON.stringify({ tokenizer: { fitImages: 64, fitIterations: 2 } }));
+  const out = join(dir, 'tok.safetensors');
+  expect(
+    await main([
+      'tokenizer',
+      'fit',
+      'fashion-mnist',
+      '--vocab-size',
+      '8',
+      '--config',
+      cfg,
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+    ]),
+  ).toBe(0);
+  const tok = await loadTokenizer(out);
+  expect([tok.kind, tok.vocabSize, tok.patchSize]).toEqual(['kmeans', 8, 4]);
+  tok.dispose();
+  expect(await main(['tokenizer', 'fit'])).toBe(2);
+  expect(stderr).toMatch(/usage: splitmask tokenizer fit <dataset>/);
 }, 120_000);
