@@ -37,13 +37,19 @@ export class DatasetError extends SplitmaskError {
   }
 }
 
-/** Throws `INVALID_ARGUMENT` naming the bad value unless `condition` holds. */
+/**
+ * Throws `INVALID_ARGUMENT` naming the bad value unless `condition` holds (internal).
+ * @example checkArg(n > 0, `n must be positive, got ${n}`);
+ */
 export function checkArg(condition: unknown, message: string | (() => string)): asserts condition {
   if (!condition)
     throw new DatasetError('INVALID_ARGUMENT', typeof message === 'string' ? message : message());
 }
 
-/** Throws `INDEX_OUT_OF_RANGE` unless `i` is an integer in [0, length). */
+/**
+ * Throws `INDEX_OUT_OF_RANGE` unless `i` is an integer in [0, length) (internal).
+ * @example checkIndex(i, ds.length, 'cifar');
+ */
 export function checkIndex(i: number, length: number, what: string): void {
   if (!Number.isInteger(i) || i < 0 || i >= length)
     throw new DatasetError('INDEX_OUT_OF_RANGE', `${what}: index ${i} outside [0, ${length})`, { index: i });

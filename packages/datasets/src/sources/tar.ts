@@ -124,7 +124,10 @@ export async function* readTar(chunks: AsyncIterable<Uint8Array>, name = 'tar'):
     });
 }
 
-/** WebDataset key and extension of a member path: `a/b/000123.seg.png` → ['a/b/000123', 'seg.png']. */
+/**
+ * WebDataset key and extension of a member path.
+ * @example splitKey('a/b/000123.seg.png'); // ['a/b/000123', 'seg.png']
+ */
 export function splitKey(path: string): [string, string] {
   const slash = path.lastIndexOf('/');
   const dot = path.indexOf('.', slash + 1);

@@ -28,7 +28,10 @@ export interface CropBoxOptions {
   ratio?: readonly [number, number];
 }
 
-/** Python's `round(x)`: nearest integer, ties to even. */
+/**
+ * Python's `round(x)`: nearest integer, ties to even.
+ * @example pyRound(2.5); // 2, pyRound(3.5) === 4
+ */
 export function pyRound(x: number): number {
   const r = Math.round(x);
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;

@@ -201,7 +201,11 @@ export function createEvalTransform(options: EvalOptions): ImageTransform {
   return withSpec(transform, { kind: 'eval', options: structuredClone(options) });
 }
 
-/** torchvision `Resize(int)`: shorter side → `short`, longer side → int(short · long / shorter). */
+/**
+ * torchvision `Resize(int)`: shorter side → `short`, longer side → int(short · long / shorter).
+ * [H, W, C] → [H', W', C] uint8.
+ * @example resizeShorterSide(img, 256, 'bicubic'); // 500×375 → 341×256
+ */
 export function resizeShorterSide(image: RawImage, short: number, interpolation: Interpolation): RawImage {
   const { width: w, height: h } = image;
   if ((w <= h && w === short) || (h <= w && h === short)) return image;
@@ -209,7 +213,11 @@ export function resizeShorterSide(image: RawImage, short: number, interpolation:
   return resize(image, ow, oh, interpolation);
 }
 
-/** torchvision `CenterCrop(size)` (offsets rounded half-to-even); images smaller than `size` are an error. */
+/**
+ * torchvision `CenterCrop(size)` (offsets rounded half-to-even); images smaller than `size` are an error.
+ * [H, W, C] → [size, size, C] uint8.
+ * @example centerCrop(resizeShorterSide(img, 256, 'bicubic'), 224)
+ */
 export function centerCrop(image: RawImage, size: number): RawImage {
   checkArg(
     image.width >= size && image.height >= size,

@@ -203,7 +203,11 @@ function resizeVerticalOnly(image: RawImage, box: CropBox, height: number, filte
   return { data, width: box.width, height, channels: image.channels };
 }
 
-/** Copies the pixels of `box` (no resampling). [H, W, C] → [box.height, box.width, C]. */
+/**
+ * Copies the pixels of `box` (no resampling); returns the input itself for a full-image box.
+ * [H, W, C] → [box.height, box.width, C].
+ * @example const patch = crop(img, { top: 0, left: 0, height: 8, width: 8 });
+ */
 export function crop(image: RawImage, box: CropBox): RawImage {
   const { top, left, height, width } = box;
   const c = image.channels;
