@@ -20,7 +20,7 @@ import {
 } from '@splitmask/core';
 import { teacherTempSchedule } from '@splitmask/losses';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CheckpointManager, createCheckpointManager } from '../checkpoint';
+import type { CheckpointManager } from '../checkpoint';
 import type { PretrainConfig } from '../config';
 import type { ImageSource } from '../source';
 import { type DinoConfig, DinoConfigError } from './config';
@@ -127,8 +127,13 @@ function checkSource(cfg: DinoConfig, source: ImageSource): void {
   }
 }
 
-/** The checkpoint manager wants a PretrainConfig only for its fingerprint/diff (plain JSON + `train`). */
-function checkpointManager(dir: string, cfg: DinoConfig): CheckpointManager {
+/**
+ * The package's checkpoint manager, loaded only when used (it needs node:fs; the rest of the loop runs in
+ * browsers too, as the SplitMask trainer). It wants a PretrainConfig only for its fingerprint and diff,
+ * which read plain JSON and the `train.{logEvery, checkpointEvery, keepCheckpoints}` fields DinoConfig has.
+ */
+async function checkpointManager(dir: string, cfg: DinoConfig): Promise<CheckpointManager> {
+  const { createCheckpointManager } = await import('../checkpoint');
   return createCheckpointManager({
     dir,
     keep: cfg.train.keepCheckpoints,
@@ -152,7 +157,7 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
   const sched = dinoSchedules(cfg, stepsPerEpoch);
   const state = initDinoState(cfg, role);
   const { student, teacher, center, optimizer } = state;
-  const ckpt = options.checkpointDir ? checkpointManager(options.checkpointDir, cfg) : undefined;
+  const ckpt = options.checkpointDir ? await checkpointManager(options.checkpointDir, cfg) : undefined;
   const multiCrop = createMultiCrop({
     globalSize: cfg.model.imageSize,
     localSize: cfg.crops.localSize,
