@@ -6,13 +6,7 @@
 import { InvalidArgumentError, ShapeError } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { nearestCodeword } from './codebook';
-import {
-  checkFiniteImages,
-  checkImageShape,
-  checkPatchSize,
-  extractPatches,
-  shouldCheckFinite,
-} from './patches';
+import { checkFiniteImages, checkImages, checkPatchSize, extractPatches, shouldCheckFinite } from './patches';
 import type { CodebookTokenizerConfig, TokenizeOptions, Tokenizer } from './types';
 
 /** Validates and freezes a codebook tokenizer config (errors name the bad field). */
@@ -48,7 +42,7 @@ export function createCodebookTokenizer(config: CodebookTokenizerConfig, codeboo
     config: cfg,
     tokenize(images: tf.Tensor4D, options: TokenizeOptions = {}): tf.Tensor3D {
       if (disposed) throw new InvalidArgumentError(`tokenize: this ${cfg.kind} tokenizer was disposed`);
-      checkImageShape(images.shape, cfg.patchSize, cfg.channels);
+      checkImages(images, cfg.patchSize, cfg.channels);
       if (shouldCheckFinite(options.checkFinite)) checkFiniteImages(images);
       return tf.tidy(() => {
         const [b, h, w] = images.shape;

@@ -17,7 +17,7 @@
  */
 import { createRng, flattenParams, InvalidArgumentError, type Rng, ShapeError } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkFiniteImages, checkImageShape, shouldCheckFinite } from './patches';
+import { checkFiniteImages, checkImages, shouldCheckFinite } from './patches';
 import type { DalleEncoderConfig, DalleTokenizerConfig, TokenizeOptions, Tokenizer } from './types';
 
 /** The released encoder: 4 groups, n_hid 256, 2 blocks per group, RGB, V = 8192 (53.8M parameters). */
@@ -224,7 +224,7 @@ export function createDalleTokenizer(
     config,
     tokenize(images: tf.Tensor4D, options: TokenizeOptions = {}): tf.Tensor3D {
       if (disposed) throw new InvalidArgumentError('tokenize: this dalle tokenizer was disposed');
-      checkImageShape(images.shape, config.patchSize, config.channels);
+      checkImages(images, config.patchSize, config.channels);
       if (shouldCheckFinite(options.checkFinite)) checkFiniteImages(images);
       return tf.tidy(
         () =>

@@ -32,6 +32,16 @@ export function checkImageShape(shape: readonly number[], patchSize: number, cha
   }
 }
 
+/** checkImageShape plus a float32 dtype check (raw 0..255 int32 pixels are a common mistake). */
+export function checkImages(images: tf.Tensor, patchSize: number, channels: number): void {
+  checkImageShape(images.shape, patchSize, channels);
+  if (images.dtype !== 'float32') {
+    throw new InvalidArgumentError(
+      `Expected float32 images in [0, 1], got dtype ${images.dtype} for images [${images.shape.join(', ')}] (divide raw pixels by 255)`,
+    );
+  }
+}
+
 /** Backends where a synchronous read is cheap (data on the host): `checkFinite` defaults to true there. */
 const HOST_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
 

@@ -121,6 +121,12 @@ export function describeTokenizerContract(name: string, opts: ContractOptions): 
       x.dispose();
     });
 
+    test('rejects int32 pixels, naming the dtype', () => {
+      const x = tf.zeros([1, tok.patchSize, tok.patchSize, tok.channels], 'int32') as tf.Tensor4D;
+      expect(() => tok.tokenize(x)).toThrow(/Expected float32 images in \[0, 1\], got dtype int32/);
+      x.dispose();
+    });
+
     test('rejects NaN pixels, naming the value and position', () => {
       const p = tok.patchSize;
       const data = new Float32Array(p * p * tok.channels).fill(0.25);
