@@ -104,6 +104,16 @@ describe('createBatchLoader (random access)', () => {
     );
   });
 
+  test("onError 'skip' with nothing readable fails instead of spinning", async () => {
+    const broken: ImageDataset = {
+      length: 10,
+      get: (i) => Promise.reject(new DatasetError('CORRUPT_IMAGE', `img${i}: bad`, { index: i })),
+    };
+    const loader = createBatchLoader(broken, { ...opts, onError: 'skip' });
+    await expect(loader.next()).rejects.toThrow(/no readable sample among 64 tried/);
+    expect(loader.skipped).toBe(10);
+  });
+
   test.each([
     [{ batchSize: 0 }, /batchSize must be a positive integer, got 0/],
     [{ batchSize: 24 }, /23 samples cannot fill one batch of 24/],

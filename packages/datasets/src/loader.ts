@@ -52,7 +52,10 @@ export interface BatchLoaderOptions {
   prefetch?: number;
   /** Epochs the async iterator runs for, counted from the state's epoch (default Infinity). */
   epochs?: number;
-  /** 'raise' (default) rejects on a bad sample; 'skip' substitutes the next sample and counts it. */
+  /**
+   * 'raise' (default) rejects on a bad sample; 'skip' substitutes the next readable sample of the epoch
+   * order, and reports each bad sample once (`onSkip`, `skipped`).
+   */
   onError?: 'raise' | 'skip';
   /** Called for each skipped sample. */
   onSkip?: (error: DatasetError) => void;
@@ -74,7 +77,7 @@ export interface TransformExecutor {
 export interface BatchLoader extends AsyncIterable<Batch> {
   /** Batches per epoch (random access only; undefined for streams). */
   readonly batchesPerEpoch?: number;
-  /** Samples skipped under `onError: 'skip'` so far. */
+  /** Distinct bad samples found (and skipped) under `onError: 'skip'` so far. */
   readonly skipped: number;
   /** The next batch (advances the state). */
   next(): Promise<Batch>;
@@ -210,19 +213,32 @@ function randomAccessLoader(ds: ImageDataset, o: BatchLoaderOptions, prefetch: n
     return ord;
   };
   let skipped = 0;
+  const bad = new Set<number>();
 
   const loadSlot = async (order: Int32Array, p: number, epoch: number): Promise<Slot> => {
     const rng = root.split(AUG_STREAM).split(epoch).split(p);
-    for (let k = 0; ; k++) {
+    let lastError: unknown;
+    for (let k = 0; k < Math.min(n, 64); k++) {
       const index = order[(p + k) % n];
+      if (bad.has(index)) continue;
       try {
         return { sample: await ds.get(index), index, rng };
       } catch (e) {
-        if (o.onError !== 'skip' || !(e instanceof DatasetError) || k >= Math.min(n, 64)) throw e;
-        skipped++;
-        o.onSkip?.(e);
+        if (o.onError !== 'skip' || !(e instanceof DatasetError)) throw e;
+        lastError = e;
+        // Each bad sample is reported once and never decoded again; which sample replaces it depends
+        // only on the epoch order, so batches stay deterministic.
+        if (!bad.has(index)) {
+          bad.add(index);
+          skipped++;
+          o.onSkip?.(e);
+        }
       }
     }
+    throw new DatasetError('EMPTY_DATASET', `loader: no readable sample among 64 tried from position ${p}`, {
+      index: p,
+      cause: lastError,
+    });
   };
 
   const produce = async (epoch: number, batch: number): Promise<Batch> => {

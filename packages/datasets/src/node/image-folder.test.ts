@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DatasetError } from '../errors';
+import { createBatchLoader } from '../loader';
+import { createTwoViewTransform } from '../transforms/pipeline';
 import { imageFileList, imageFolder } from './image-folder';
 
 let dir: string;
@@ -121,6 +123,26 @@ describe('imageFolder', () => {
     expect(byFile['bad.jpg'].message).toMatch(/broken\/bad\.jpg: cannot decode image/);
     expect(byFile['fake.png'].reason).toBe('UNSUPPORTED_FORMAT');
     expect(byFile['fake.png'].path).toMatch(/broken\/fake\.png$/);
+  });
+});
+
+describe('imageFolder + loader bad-input policy', () => {
+  test("onError 'skip' replaces the corrupt and fake files with good ones, counting each", async () => {
+    const ds = await imageFolder(join(dir, 'broken'));
+    const skipped: string[] = [];
+    const loader = createBatchLoader(ds, {
+      batchSize: 3,
+      seed: 0,
+      shuffle: false,
+      transform: createTwoViewTransform({ size: 4 }),
+      onError: 'skip',
+      onSkip: (e) => skipped.push(String(e.path).split('/').pop() as string),
+    });
+    const b = await loader.next();
+    const ok = ds.files.findIndex((f) => f.endsWith('ok.png'));
+    expect(Array.from(b.indices)).toEqual([ok, ok, ok]);
+    expect(loader.skipped).toBe(2);
+    expect(skipped.sort()).toEqual(['bad.jpg', 'fake.png']);
   });
 });
 
