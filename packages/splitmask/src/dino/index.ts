@@ -23,5 +23,12 @@ export type { MultiCropBatch, MultiCropOptions } from './multi-crop';
 export { createDinoTransforms, createMultiCrop, cropRng } from './multi-crop';
 export type { DinoState, DinoStepOptions, DinoStepScalars } from './step';
 export { dinoNoWeightDecay, dinoStep, disposeDinoState, initDinoState } from './step';
-export type { DinoEvent, DinoSchedules, DinoTrainer, DinoTrainerOptions, RunDinoOptions } from './trainer';
+export type {
+  DinoEvent,
+  DinoSchedules,
+  DinoTrainer,
+  DinoTrainerOptions,
+  RunDinoOptions,
+  RunDinoResult,
+} from './trainer';
 export { createDinoTrainer, dinoSchedules, runDino } from './trainer';

@@ -182,6 +182,28 @@ describeEachBackend('DINO trainer', (backend) => {
     const first = await run({ dir, steps: 2 });
     expect(first.losses).toEqual(a.losses.slice(0, 2));
     const resumed = await run({ dir, resume: true, steps: 4 });
+    // runDino: abort after 1 step → checkpoint at step 1; resuming reports where it came from
+    const dir2 = tmp();
+    const ctl = new AbortController();
+    const aborted = await runDino({
+      config: cfg,
+      source: tinySource(),
+      role: role(),
+      checkpointDir: dir2,
+      signal: ctl.signal,
+      onEvent: () => ctl.abort(),
+    });
+    expect(aborted.steps).toBe(1);
+    expect(aborted.abortCheckpoint).toMatch(/step-00000001$/);
+    const rest = await runDino({
+      config: cfg,
+      source: tinySource(),
+      role: role(),
+      checkpointDir: dir2,
+      resume: true,
+    });
+    expect(rest).toMatchObject({ steps: 4, resumedFrom: aborted.abortCheckpoint });
+    expect(rest.last?.loss).toBe(a.losses[3]);
     expect(resumed.losses).toEqual(a.losses.slice(2));
     expect(resumed.center).toEqual(a.center);
     expect(resumed.teacher).toEqual(a.teacher);

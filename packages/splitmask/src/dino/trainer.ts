@@ -74,6 +74,8 @@ export interface DinoTrainer {
   readonly step: number;
   readonly totalSteps: number;
   readonly stepsPerEpoch: number;
+  /** Checkpoint folder this run resumed from, if any. */
+  readonly resumedFrom?: string;
   trainStep(): Promise<DinoEvent>;
   /** Writes a checkpoint now (needs `checkpointDir`); returns its folder. */
   save(): Promise<string>;
@@ -168,11 +170,15 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
     normalization: source.normalization,
   });
   let step = 0;
+  let resumedFrom: string | undefined;
   const t0 = Date.now();
 
   if (options.resume && ckpt) {
     const path = ckpt.latest();
-    if (path) step = restore(state, ckpt.load(path));
+    if (path) {
+      step = restore(state, ckpt.load(path));
+      resumedFrom = path;
+    }
   }
 
   const save = async (): Promise<string> => {
@@ -267,6 +273,7 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
     },
     totalSteps: cfg.train.steps,
     stepsPerEpoch,
+    resumedFrom,
     trainStep,
     save,
     dispose() {
@@ -316,12 +323,22 @@ export interface RunDinoOptions extends DinoTrainerOptions {
   signal?: AbortSignal;
 }
 
+/** What `runDino` returns. */
+export interface RunDinoResult {
+  last?: DinoEvent;
+  /** Steps completed (all of `train.steps` unless aborted). */
+  steps: number;
+  resumedFrom?: string;
+  /** Checkpoint written because the run was aborted (with a `checkpointDir`). */
+  abortCheckpoint?: string;
+}
+
 /**
- * Runs (or resumes) a DINO pretraining to `train.steps`; returns the last event and disposes the
- * trainer unless `keep` asks for the trained trainer back.
+ * Runs (or resumes) a DINO pretraining to `train.steps` and disposes the trainer. When `signal` aborts the
+ * run and a `checkpointDir` is set, the current step is checkpointed first, so `resume` continues exactly.
  * @example const { last } = await runDino({ config, source, checkpointDir: 'out/ckpt', onEvent: console.log });
  */
-export async function runDino(options: RunDinoOptions): Promise<{ last?: DinoEvent; steps: number }> {
+export async function runDino(options: RunDinoOptions): Promise<RunDinoResult> {
   const trainer = await createDinoTrainer(options);
   let last: DinoEvent | undefined;
   try {
@@ -329,7 +346,9 @@ export async function runDino(options: RunDinoOptions): Promise<{ last?: DinoEve
       last = await trainer.trainStep();
       options.onEvent?.(last);
     }
-    return { last, steps: trainer.step };
+    const aborted = trainer.step < trainer.totalSteps && options.checkpointDir !== undefined;
+    const abortCheckpoint = aborted ? await trainer.save() : undefined;
+    return { last, steps: trainer.step, resumedFrom: trainer.resumedFrom, abortCheckpoint };
   } finally {
     trainer.dispose();
   }
