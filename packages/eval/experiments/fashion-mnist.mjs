@@ -83,7 +83,7 @@ export const PRESETS = {
     },
   },
   quick: {
-    note: 'sized for about one hour on 2 CPU cores (wasm); small ViT, short schedules',
+    note: 'sized for about one hour on 2 idle CPU cores (wasm), estimated from per-step times measured with the smoke run; small ViT, short schedules',
     trainImages: 10000,
     testImages: 2000,
     pretrain: {
@@ -335,8 +335,7 @@ export async function runExperiment(args, log = console.log) {
   }
   tokenizer.dispose();
   const seconds = (Date.now() - t0) / 1000;
-  const command =
-    `node packages/eval/experiments/fashion-mnist.mjs ${process.argv.slice(2).join(' ')}`.trim();
+  const command = `node packages/eval/experiments/fashion-mnist.mjs ${(args.argv ?? []).join(' ')}`.trim();
   const doc = {
     name,
     classNames: trainDs.classNames,
@@ -419,9 +418,19 @@ re-evaluates one.
   writeFileSync(join(out, `${doc.name}.json`), `${JSON.stringify(doc, null, 1)}\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  runExperiment(parseArgs(process.argv.slice(2))).catch((e) => {
+/** CLI entry: `main(process.argv.slice(2))`; resolves to the exit code. */
+export async function main(argv) {
+  try {
+    await runExperiment({ ...parseArgs(argv), argv });
+    return 0;
+  } catch (e) {
     console.error(e);
-    process.exitCode = 1;
+    return 1;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
   });
 }
