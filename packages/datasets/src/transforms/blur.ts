@@ -46,11 +46,15 @@ function boxBlurLines(
       // acc = sum of the 2·radius + 1 taps centred on x (ext index x + pad).
       let acc = 0;
       for (let t = pad - radius; t <= pad + radius; t++) acc += ext[t];
-      for (let x = 0, p = base; x < n; x++, p += stride) {
-        const e = x + pad;
-        const bulk = acc * ww + (ext[e - radius - 1] + ext[e + radius + 1]) * fw;
-        data[p] = Math.floor((bulk + 8388608) / 16777216);
-        acc += ext[e + radius + 1] - ext[e - radius];
+      // bulk < 2^33, so the rounding shift is done in float64 (× 2^-24 is exact).
+      for (
+        let x = 0, p = base, lo = pad - radius - 1, hi = pad + radius + 1;
+        x < n;
+        x++, p += stride, lo++, hi++
+      ) {
+        const bulk = acc * ww + (ext[lo] + ext[hi]) * fw;
+        data[p] = (bulk + 8388608) * 5.9604644775390625e-8;
+        acc += ext[hi] - ext[lo + 1];
       }
     }
   }
