@@ -16,8 +16,9 @@
  * channels), filter [1, K, Bn, N] (channel multiplier N), 'valid' padding → [1, M, 1, Bn·N]
  * = out[m, b·N + n] = Σ_k a[b, m, k]·b[b, k, n]. The two transposes around it are memory passes and
  * cost far less than the matmul they replace: 4–5× overall (~10 GFLOP/s vs ~2). On the cpu backend the
- * same trick is 2.5× slower than tf.matMul (0.35 vs 0.85 GFLOP/s), so cpu keeps tf.matMul; webgl,
- * webgpu and tensorflow (native kernels with real batched matmuls) keep tf.matMul too.
+ * same trick is 2.5× slower than tf.matMul (0.35 vs 0.85 GFLOP/s), so cpu keeps tf.matMul. webgpu
+ * (Dawn + lavapipe, tiny q·kᵀ fwd+bwd): depthwise 3× slower in one bench run, within noise in another;
+ * it keeps tf.matMul, as do webgl and tensorflow (native kernels with real batched matmuls).
  *
  * Forward + backward (sum of the product), same machine: ViT-S QKᵀ 352 ms (tf.matMul, tfjs gradient)
  * vs 93 ms (depthwise, 7.7 GFLOP/s); tiny QKᵀ 107 ms vs 43 ms.
