@@ -9,6 +9,7 @@ test('main entry exports', () => {
     'applyMixup',
     'arraySource',
     'classBalancedSubset',
+    'createFinetuneOptimizer',
     'datasetSource',
     'encodeFeatures',
     'evaluateClassifier',

@@ -1,9 +1,10 @@
-import { createRng, disposeParams, flattenParams, unflattenParams } from '@splitmask/core';
+import { createRng, disposeParams, flattenParams, toVariables, unflattenParams } from '@splitmask/core';
 import { describeEachBackend, expectNoLeak, expectNoLeakAsync } from '@splitmask/test-utils';
 import { initVitParams, resolveVitConfig } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import {
+  createFinetuneOptimizer,
   evaluateClassifier,
   finetune,
   finetuneLoss,
@@ -12,6 +13,7 @@ import {
 } from './finetune';
 import { applyMixup } from './mixup';
 
+let groupRun = 0;
 const encCfg = resolveVitConfig('mu', { depth: 2 }); // 16px, patch 4, 1 channel, D=32
 
 /**
@@ -47,6 +49,38 @@ describeEachBackend('finetune', () => {
     expect((await maxW.data())[0]).toBeLessThan(0.001);
     expect(params.blocks[0]?.attn.qkv.weight).not.toBe(enc.blocks[0]?.attn.qkv.weight); // copies
     tf.dispose(maxW);
+  });
+
+  test('param groups: LR scale = 0.65^(L+1-layer id) (BEiT), no weight decay on biases/norms/pos_embed/cls_token', () => {
+    const enc = initVitParams(encCfg, createRng(0));
+    const { params, cfg } = initClassifierParams(enc, encCfg, { numClasses: 4 }, createRng(1));
+    const vars = flattenParams(toVariables(params, `ftgroups${groupRun++}`));
+    const opt = createFinetuneOptimizer(vars as Record<string, tf.Variable>, cfg, {
+      weightDecay: 0.05,
+      layerDecay: 0.65,
+    });
+    const g = Object.fromEntries(opt.groups.map((x) => [x.name, x]));
+    const L = 2;
+    const want: [string, number, number][] = [
+      ['patch_embed.proj.weight', 0.65 ** (L + 1), 0.05],
+      ['patch_embed.proj.bias', 0.65 ** (L + 1), 0],
+      ['cls_token', 0.65 ** (L + 1), 0],
+      ['pos_embed', 0.65 ** (L + 1), 0],
+      ['blocks.0.attn.qkv.weight', 0.65 ** L, 0.05],
+      ['blocks.0.norm1.weight', 0.65 ** L, 0],
+      ['blocks.1.mlp.fc2.bias', 0.65, 0],
+      ['blocks.1.mlp.fc1.weight', 0.65, 0.05],
+      ['fc_norm.weight', 1, 0],
+      ['head.weight', 1, 0.05],
+      ['head.bias', 1, 0],
+    ];
+    for (const [name, scale, wd] of want) {
+      expect(g[name]?.lrScale, name).toBeCloseTo(scale, 12);
+      expect(g[name]?.weightDecay, name).toBe(wd);
+    }
+    expect(Object.keys(g)).not.toContain('norm.weight'); // the pretrained final norm is dropped
+    opt.dispose();
+    disposeParams([params, vars]);
   });
 
   test('gradient coverage: every trainable param gets a finite, non-zero grad (mixup targets, drop-path)', () => {

@@ -122,6 +122,23 @@ export function initClassifierParams(
 }
 
 /**
+ * BEiT's fine-tuning AdamW: LR scale decay^(L + 1 − layer id) per parameter (core's `layerDecayScales`)
+ * and weight decay on all but biases, norms, `pos_embed` and `cls_token` (core's default rule).
+ * @example const opt = createFinetuneOptimizer(flattenParams(vars), cfg, { weightDecay: 0.05, layerDecay: 0.65 });
+ */
+export function createFinetuneOptimizer(
+  vars: Record<string, tf.Variable>,
+  cfg: VitConfig,
+  o: { weightDecay: number; layerDecay: number; role?: string },
+): AdamW {
+  return createAdamW(vars, {
+    weightDecay: o.weightDecay,
+    lrScale: layerDecayScales(Object.keys(vars), cfg.depth, o.layerDecay),
+    ...(o.role !== undefined && { role: o.role }),
+  });
+}
+
+/**
  * Fine-tuning loss of one batch: soft-target cross-entropy on (mixed) targets, or label-smoothing CE when
  * `targets` are int labels. images [B, S, S, C] → Scalar.
  * @example const loss = finetuneLoss(params, x, targets, cfg, { seed: step });
@@ -271,11 +288,7 @@ export async function finetune(
   const params = toVariables(init, role) as unknown as VitParams; // leaves are Variables
   disposeParams(init);
   const vars = flattenParams<tf.Variable>(params);
-  const opt: AdamW = createAdamW(vars, {
-    weightDecay: o.weightDecay,
-    lrScale: layerDecayScales(Object.keys(vars), cfg.depth, o.layerDecay),
-    role: `${role}/optim`,
-  });
+  const opt = createFinetuneOptimizer(vars, cfg, { ...o, role: `${role}/optim` });
   const bs = Math.min(o.batchSize, train.count);
   const stepsPerEpoch = Math.floor(train.count / bs);
   const total = o.epochs * stepsPerEpoch;

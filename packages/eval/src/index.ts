@@ -6,7 +6,13 @@
 export type { FeatureOptions, FeatureSource, FitOptions, Normalization } from './features';
 export { arraySource, datasetSource, encodeFeatures, extractFeatures, loadLabeledImages } from './features';
 export type { FinetuneEpoch, FinetuneOptions, FinetuneResult, LabeledImages } from './finetune';
-export { evaluateClassifier, finetune, finetuneLoss, initClassifierParams } from './finetune';
+export {
+  createFinetuneOptimizer,
+  evaluateClassifier,
+  finetune,
+  finetuneLoss,
+  initClassifierParams,
+} from './finetune';
 export type { KnnOptions, KnnResult } from './knn';
 export { knnClassify, knnScores, l2Normalize } from './knn';
 export type { LinearProbe, LinearProbeOptions } from './linear-probe';
