@@ -10,6 +10,8 @@ export type { DatasetErrorReason } from './errors';
 export { DatasetError } from './errors';
 export type { Batch, BatchLoader, BatchLoaderOptions, BatchLoaderState, TransformExecutor } from './loader';
 export { createBatchLoader } from './loader';
+export type { TransformPort } from './port-executor';
+export { createPortExecutor, serveTransforms } from './port-executor';
 export {
   createRawImage,
   IMAGENET_MEAN,
