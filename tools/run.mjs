@@ -81,7 +81,16 @@ if (run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) 
 
 if (mode === 'test') {
   // Two cores: two packages' suites at a time; --force so cached results never stand in for a run.
-  const status = run('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=2', '--force', '--continue', ...rest]);
+  const status = run('pnpm', [
+    'exec',
+    'turbo',
+    'run',
+    'test',
+    '--concurrency=2',
+    '--force',
+    '--continue',
+    ...rest,
+  ]);
   const failed = summariseTests();
   process.exit(status !== 0 || failed > 0 ? 1 : 0);
 } else if (mode === 'demo') {
