@@ -47,6 +47,7 @@ test('node entry exports', () => {
     'runEval',
     'runEvalCli',
     'saveEncoderTimm',
+    'validateEvalConfig',
     'writePng',
   ]);
 });

@@ -5,5 +5,5 @@
 export type { LoadedEncoder } from './node/checkpoint';
 export { EvalCheckpointError, loadEncoderCheckpoint, saveEncoderTimm } from './node/checkpoint';
 export type { EvalArgs, EvalFileConfig, EvalReport } from './node/cli';
-export { EVAL_USAGE, parseEvalArgs, runEval, runEvalCli } from './node/cli';
+export { EVAL_USAGE, parseEvalArgs, runEval, runEvalCli, validateEvalConfig } from './node/cli';
 export { crc32, encodePng, writePng } from './node/png';

@@ -5,7 +5,7 @@ import { createRng, disposeParams, initBackend } from '@splitmask/core';
 import { initVitParams, resolveVitConfig } from '@splitmask/vit';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { saveEncoderTimm } from './checkpoint';
-import { parseEvalArgs, runEvalCli } from './cli';
+import { parseEvalArgs, runEvalCli, validateEvalConfig } from './cli';
 
 let dir: string;
 let ckpt: string;
@@ -37,6 +37,18 @@ test('parseEvalArgs: defaults, --flag=value, overrides', () => {
 test('parseEvalArgs lists every bad argument at once', () => {
   expect(() => parseEvalArgs(['knnn', '--bogus', '1', '--fraction', '2', '--backend', 'gpu'])).toThrow(
     /mode must be knn, linear or finetune, got 'knnn'; unknown argument '--bogus'; unknown argument '1'; --checkpoint is required; --data is required; --backend must be one of .*got 'gpu'; --fraction must be in \(0, 1\], got 2/,
+  );
+});
+
+test('validateEvalConfig lists every unknown or mistyped field', () => {
+  expect(validateEvalConfig({ knn: { k: 5 }, vit: 'mu', finetune: { hflip: false } })).toBeTruthy();
+  expect(() =>
+    validateEvalConfig(
+      { knnn: 1, pool: 'max', linear: { lr: '1', optimizer: 'adam', foo: 1 }, finetune: [] },
+      'c.json',
+    ),
+  ).toThrow(
+    /c.json: unknown field 'knnn' .*; pool must be 'cls' or 'mean', got "max"; linear.lr has the wrong type: "1"; linear.optimizer has the wrong type: "adam"; unknown field 'linear.foo'; finetune must be an object, got \[\]/,
   );
 });
 

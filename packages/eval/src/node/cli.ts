@@ -133,6 +133,81 @@ export interface EvalFileConfig {
   finetune?: Partial<FinetuneOptions>;
 }
 
+const CONFIG_KEYS: Record<string, readonly string[] | 'any'> = {
+  vit: 'any',
+  pool: 'any',
+  layer: 'any',
+  knn: ['k', 'temperature'],
+  linear: [
+    'epochs',
+    'batchSize',
+    'lr',
+    'minLr',
+    'warmupEpochs',
+    'weightDecay',
+    'optimizer',
+    'momentum',
+    'eps',
+  ],
+  finetune: [
+    'epochs',
+    'batchSize',
+    'lr',
+    'minLr',
+    'warmupEpochs',
+    'weightDecay',
+    'layerDecay',
+    'labelSmoothing',
+    'mixupAlpha',
+    'cutmixAlpha',
+    'mixupProb',
+    'switchProb',
+    'dropPath',
+    'hflip',
+    'evalEvery',
+  ],
+};
+
+/**
+ * Checks an eval config file's contents; throws listing every unknown or mistyped field at once.
+ * @example validateEvalConfig(JSON.parse(readFileSync('eval.json', 'utf8')), 'eval.json');
+ */
+export function validateEvalConfig(raw: unknown, file = 'config'): EvalFileConfig {
+  const bad: string[] = [];
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error(`${file}: expected a JSON object`);
+  for (const [k, v] of Object.entries(raw)) {
+    const allowed = CONFIG_KEYS[k];
+    if (!allowed) {
+      bad.push(`unknown field '${k}' (expected ${Object.keys(CONFIG_KEYS).join(', ')})`);
+      continue;
+    }
+    if (k === 'pool' && v !== 'cls' && v !== 'mean')
+      bad.push(`pool must be 'cls' or 'mean', got ${JSON.stringify(v)}`);
+    if (k === 'layer' && !Number.isInteger(v)) bad.push(`layer must be an integer, got ${JSON.stringify(v)}`);
+    if (k === 'vit' && typeof v !== 'string' && (v === null || typeof v !== 'object'))
+      bad.push(`vit must be a variant name or an object, got ${JSON.stringify(v)}`);
+    if (allowed === 'any') continue;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      bad.push(`${k} must be an object, got ${JSON.stringify(v)}`);
+      continue;
+    }
+    for (const [f, x] of Object.entries(v)) {
+      if (!allowed.includes(f)) bad.push(`unknown field '${k}.${f}'`);
+      else if (
+        f === 'optimizer'
+          ? x !== 'adamw' && x !== 'sgd'
+          : f === 'hflip'
+            ? typeof x !== 'boolean'
+            : typeof x !== 'number'
+      )
+        bad.push(`${k}.${f} has the wrong type: ${JSON.stringify(x)}`);
+    }
+  }
+  if (bad.length) throw new Error(`${file}: ${bad.join('; ')}`);
+  return raw as EvalFileConfig;
+}
+
 async function loadSplits(data: string): Promise<{ train: ImageDataset; test: ImageDataset; name: string }> {
   if (data === 'fashion-mnist' || data === 'mnist') {
     const load = data === 'mnist' ? loadMnist : loadFashionMnist;
