@@ -1,0 +1,166 @@
+/**
+ * End-to-end: builds the app (vite build), serves dist/ on 127.0.0.1 with COOP/COEP, and drives Debian's
+ * headless Chromium through playwright-core. Skips (with the reason) when /usr/bin/chromium is absent.
+ *
+ * SwiftShader WebGPU compiles a shader per kernel and shape (tens of seconds for the first step), so the
+ * WebGPU page runs the shared forward/backward parity case (and the backend choice), and the training
+ * run that checks loss, checkpoint and reload uses the page's wasm backend (measured numbers: README).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useBackend } from '@splitmask/test-utils';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { decodeSubset, takeImages } from '../src/data';
+import { type ParityResult, runParityCase } from '../src/parity';
+import { e2eSkipReason, launchChromium, serveStatic } from './harness';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const artifacts = join(root, 'test-results');
+const skip = e2eSkipReason();
+if (skip) console.warn(`[e2e] skipped: ${skip}`);
+
+type DemoState = {
+  backend?: { name: string; adapter: string | null; skipped: { choice: string; reason: string }[] };
+  events: { step: number; parts: Record<string, number>; imgsPerSec: number; stepMs: number }[];
+  errors: { code: string; message: string; fallback?: string }[];
+  checkpoints: { step: number; bytes: number }[];
+  started?: { step: number; resumed: boolean; numParams: number };
+  done: boolean;
+  previews: number;
+};
+
+const readState = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { splitmaskDemo: { state: DemoState } }).splitmaskDemo.state);
+
+async function waitFor(
+  page: Page,
+  pred: (s: DemoState) => boolean,
+  what: string,
+  ms: number,
+): Promise<DemoState> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = await readState(page);
+    if (pred(s)) return s;
+    if (s.errors.some((e) => !e.fallback)) throw new Error(`${what}: page error ${JSON.stringify(s.errors)}`);
+    if (Date.now() > end)
+      throw new Error(`${what}: timed out after ${ms} ms; state ${JSON.stringify(s).slice(0, 600)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const parityInPage = (page: Page) =>
+  page.evaluate(() =>
+    (globalThis as unknown as { splitmaskDemo: { parity(): Promise<ParityResult> } }).splitmaskDemo.parity(),
+  );
+
+function expectParity(page: ParityResult, node: ParityResult): void {
+  console.log(`[e2e] parity page ${JSON.stringify(page)} node ${JSON.stringify(node)}`);
+  for (const k of ['total', 'mim', 'nce']) {
+    expect(Math.abs(page.parts[k] - node.parts[k]), `${page.backend} vs node ${k}`).toBeLessThan(
+      2e-4 * Math.abs(node.parts[k]) + 1e-5,
+    );
+  }
+  expect(page.parts.nceAcc).toBe(node.parts.nceAcc);
+  expect(Math.abs(page.gradNorm - node.gradNorm) / node.gradNorm, `${page.backend} grad norm`).toBeLessThan(
+    1e-3,
+  );
+  expect(page.numParams).toBe(node.numParams);
+}
+
+describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
+  let server: Server;
+  let url: string;
+  let profile: string;
+  let ctx: BrowserContext;
+  let nodeParity: ParityResult;
+  const timings: Record<string, number> = {};
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    let t = Date.now();
+    const { build } = await import('vite');
+    await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error' });
+    timings.buildMs = Date.now() - t;
+    ({ url, server } = await serveStatic(join(root, 'dist')));
+    profile = mkdtempSync(join(tmpdir(), 'splitmask-e2e-'));
+    ctx = await launchChromium(profile);
+    t = Date.now();
+    await useBackend('cpu');
+    const { readFileSync } = await import('node:fs');
+    const bundled = decodeSubset(new Uint8Array(readFileSync(join(root, 'public', 'fashion-mnist-512.bin'))));
+    nodeParity = await runParityCase(takeImages(bundled, 8));
+    timings.nodeParityMs = Date.now() - t;
+  }, 120_000);
+
+  afterAll(async () => {
+    await ctx?.close();
+    server?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    console.log(`[e2e] timings ${JSON.stringify(timings)}`);
+  });
+
+  test('auto picks WebGPU when Chromium offers an adapter; forward/backward parity with Node', async () => {
+    const page = await ctx.newPage();
+    await page.goto(`${url}?backend=auto`);
+    const t = Date.now();
+    const result = await parityInPage(page);
+    timings.pageParityMs = Date.now() - t;
+    const s = await readState(page);
+    const webgpuSkipped = s.backend?.skipped.find((x) => x.choice === 'webgpu');
+    if (webgpuSkipped) {
+      // no adapter here: the page must say so and fall back (webgl, then wasm)
+      expect(s.errors.some((e) => e.code === 'NO_WEBGPU')).toBe(true);
+      expect((await page.locator('#errors').textContent()) ?? '').toContain('fallback');
+    } else {
+      expect(s.backend?.name).toBe('webgpu');
+      expect(s.backend?.adapter).toBeTruthy();
+    }
+    expect((await page.locator('#backend-info').textContent()) ?? '').toContain(`active: ${s.backend?.name}`);
+    expect(result.backend).toBe(s.backend?.name);
+    expectParity(result, nodeParity);
+    await page.close();
+  }, 150_000);
+
+  test('trains on the bundled data (wasm), loss decreases, a checkpoint survives a reload', async () => {
+    const page = await ctx.newPage();
+    const q = 'backend=wasm&size=tiny&tokenizer=kmeans&steps=16&batch=16&images=128&ckpt=4&autostart=1';
+    let t = Date.now();
+    await page.goto(`${url}?${q}`);
+    const s1 = await waitFor(page, (s) => s.checkpoints.some((c) => c.step === 8), 'first 8 steps', 90_000);
+    timings.first8StepsMs = Date.now() - t;
+    expect(s1.backend?.name).toBe('wasm');
+    expect(s1.started).toMatchObject({ step: 0, resumed: false });
+    expect(await page.locator('#previews canvas').count()).toBeGreaterThanOrEqual(8);
+
+    // reload mid-run: the page finds the IndexedDB checkpoint (step ≥ 8) and continues from it
+    t = Date.now();
+    await page.reload();
+    const s2 = await waitFor(page, (s) => s.done, 'resumed run', 90_000);
+    timings.resumedRunMs = Date.now() - t;
+    expect(s2.started?.resumed).toBe(true);
+    expect(s2.started?.step).toBeGreaterThanOrEqual(8);
+    expect(s2.events[0].step).toBe((s2.started?.step ?? 0) + 1);
+    expect(s2.events.at(-1)?.step).toBe(16);
+    const all = [...s1.events.filter((e) => e.step <= (s2.started?.step ?? 0)), ...s2.events];
+    expect(all.map((e) => e.step)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = mean(all.slice(0, 3).map((e) => e.parts.total));
+    const last = mean(all.slice(-3).map((e) => e.parts.total));
+    expect(last, `loss ${first} → ${last}`).toBeLessThan(first);
+    timings.wasmImgsPerSec = Math.round(10 * mean(s2.events.slice(-3).map((e) => e.imgsPerSec))) / 10;
+    expect((await page.locator('#status').textContent()) ?? '').toContain('done: 16 steps');
+    await page.screenshot({ path: join(artifacts, 'e2e-trained.png'), fullPage: true });
+
+    // export: timm-named safetensors
+    const download = page.waitForEvent('download');
+    await page.click('#export');
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('splitmask-vit-step16.safetensors');
+    await page.close();
+  }, 200_000);
+});

@@ -1,0 +1,18 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// COOP/COEP make the page cross-origin isolated (SharedArrayBuffer → the threaded wasm build).
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  base: './',
+  // @splitmask/splitmask's main entry evaluates pngjs at load (Node-only): see src/shims/pngjs.ts.
+  resolve: { alias: { pngjs: fileURLToPath(new URL('./src/shims/pngjs.ts', import.meta.url)) } },
+  worker: { format: 'es' },
+  server: { headers: isolation },
+  preview: { headers: isolation },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+});
