@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """PyTorch reference for packages/vit/bench/run.mjs: same configs, same step (CE on the head), one
 thread (`torch.set_num_threads(1)`; OpenBLAS threads by itself, see BACKENDS.md).
-Usage: /usr/bin/python3 tools/bench_vit_torch.py [ti4,s16b8,...]  → packages/vit/bench-results/vit-torch.json
+Usage: /usr/bin/python3 tools/bench_vit_torch.py [ti4,s16b8,...] [out.json]
+  → packages/vit/bench-results/vit-torch.json (or out.json). With OPENBLAS_NUM_THREADS=1 it measures a
+  strictly single-threaded reference (what a single-threaded wasm step is compared with per core).
 """
 import json
 import os
@@ -62,9 +64,11 @@ def run(name):
 
 if __name__ == '__main__':
     names = sys.argv[1].split(',') if len(sys.argv) > 1 else ['ti4']
+    out_name = sys.argv[2] if len(sys.argv) > 2 else 'vit-torch.json'
     res = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'loadavg': os.getloadavg(),
+           'openblasThreads': os.environ.get('OPENBLAS_NUM_THREADS', 'default'),
            'results': [run(n) for n in names]}
     d = os.path.join(os.path.dirname(__file__), '..', 'packages', 'vit', 'bench-results')
     os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, 'vit-torch.json'), 'w') as f:
+    with open(os.path.join(d, out_name), 'w') as f:
         json.dump(res, f, indent=2)

@@ -4,6 +4,7 @@
 // (K = L/2, what each SplitMask branch runs) and full encoding with activation checkpointing.
 // Each (backend, case, mode) runs in a fresh Node process so peak RSS and the wasm heap size (which
 // only grows) are per measurement.
+// --steps 0 measures one cold call (for cases where a step takes minutes, e.g. S/16 at batch 32).
 // Usage (after `pnpm build`): node bench/run.mjs [--backends wasm,cpu] [--cases ti4,s16b8,s16b32]
 //   [--modes full,half,ckpt] [--steps 2]
 // Writes bench-results/vit.json; with bench-results/vit-torch.json present, adds ratios to PyTorch.
@@ -66,19 +67,19 @@ async function single(backend, name, mode) {
   const time = async (fn) => {
     const times = [];
     let cpu = 0;
-    for (let i = 0; i <= steps; i++) {
+    for (let i = 0; i <= Math.max(steps, 0) && !(steps === 0 && i > 0); i++) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       const out = fn();
       await out.data();
       out.dispose();
       const c = process.cpuUsage(c0);
-      if (i > 0) {
-        times.push(performance.now() - t0); // the first call warms up
+      if (i > 0 || steps === 0) {
+        times.push(performance.now() - t0); // the first call warms up (measured only with --steps 0)
         cpu += (c.user + c.system) / 1000;
       }
     }
-    return [times.sort((x, y) => x - y)[Math.floor(times.length / 2)], cpu / steps];
+    return [times.sort((x, y) => x - y)[Math.floor(times.length / 2)], cpu / times.length];
   };
   const [fwdMs, fwdCpuMs] = await time(() => tf.tidy(loss));
   const [stepMs, stepCpuMs] = await time(() =>
