@@ -1,4 +1,11 @@
-import { createRng, disposeParams } from '@splitmask/core';
+import {
+  createRng,
+  decodeSafetensors,
+  disposeParams,
+  encodeSafetensors,
+  fromTfTensors,
+  toTfTensors,
+} from '@splitmask/core';
 import { describeEachBackend, expectClose } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
@@ -25,6 +32,20 @@ describeEachBackend('timm checkpoints', () => {
     const x = tf.randomUniform([1, 16, 16, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
     expectClose(vitEncode(back, x, cfg), vitEncode(p, x, cfg), { rtol: 0, atol: 0 });
     disposeParams([p, sd, back]);
+  });
+
+  test('safetensors file round trip through core (timm names and layouts on disk)', async () => {
+    const p = initVitParams(cfg, createRng(3));
+    const sd = toTimmStateDict(p, cfg);
+    const bytes = encodeSafetensors(await fromTfTensors(sd), { format: 'pt' });
+    const { tensors } = decodeSafetensors(bytes);
+    expect(tensors['blocks.0.attn.qkv.weight'].shape).toEqual([96, 32]);
+    expect(tensors['patch_embed.proj.weight'].dtype).toBe('F32');
+    const loaded = toTfTensors(tensors);
+    const back = fromTimmStateDict(loaded, cfg);
+    const x = tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
+    expectClose(vitEncode(back, x, cfg), vitEncode(p, x, cfg), { rtol: 0, atol: 0 });
+    disposeParams([p, sd, loaded, back]);
   });
 
   test('mismatch lists every missing, unexpected and mis-shaped key', () => {
