@@ -129,6 +129,14 @@ describeEachBackend('vitEncode', () => {
     tf.dispose([a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
     // Forward values are unchanged too, and a later non-checkpointed grads call still works.
     expectClose(vitEncode(p, x, c, { checkpoint: true }), vitEncode(p, x, c), { rtol: 0, atol: 0 });
+    const mixed = vitEncodeWithIntermediates(p, x, c, {
+      checkpoint: true,
+      attentionLayers: [0],
+      layers: [0, 1],
+    });
+    expect(mixed.attention[0].shape).toEqual([4, 2, 17, 17]);
+    expectClose(mixed.tokens, vitEncode(p, x, c), { rtol: 0, atol: 0, label: 'mixed checkpointing' });
+    tf.dispose([mixed.tokens, ...mixed.layers, ...mixed.attention]);
     const again = tf.variableGrads(loss(false), varList(vars));
     tf.dispose([again.value, ...Object.values(again.grads)]);
     disposeParams(vars);
