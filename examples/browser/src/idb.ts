@@ -2,6 +2,8 @@
  * Checkpoints in IndexedDB (works in the page and in workers): one object store, keyed by run id, value
  * `{ bytes, step, fingerprint, savedAt }`. A reload finds the checkpoint and resumes from it.
  */
+import type { StepEvent } from './session';
+
 const DB_NAME = 'splitmask-browser';
 const STORE = 'checkpoints';
 
@@ -11,6 +13,8 @@ export interface StoredCheckpoint {
   step: number;
   fingerprint: string;
   savedAt: number;
+  /** The run's step events up to `step` (the page redraws its chart from them after a reload). */
+  history?: StepEvent[];
 }
 
 function open(): Promise<IDBDatabase> {

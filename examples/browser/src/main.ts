@@ -20,6 +20,8 @@ const params = new URLSearchParams(location.search);
 const state = {
   backend: undefined as BackendInfo | undefined,
   events: [] as StepEvent[],
+  /** Events restored from the checkpoint on resume (steps before this page load). */
+  restored: [] as StepEvent[],
   errors: [] as { code: string; message: string; fallback?: string }[],
   checkpoints: [] as { step: number; bytes: number; ms: number }[],
   started: undefined as { step: number; resumed: boolean; numParams: number } | undefined,
@@ -58,7 +60,12 @@ function describeBackend(info: BackendInfo): string {
   if (info.simd !== null) lines.push(`wasm SIMD: ${info.simd}, threads: ${info.threads}`);
   lines.push(`cross-origin isolated: ${globalThis.crossOriginIsolated === true}`);
   for (const s of info.skipped) lines.push(`skipped ${s.choice}: ${s.reason}`);
-  for (const n of info.notes) lines.push(`note: ${n}`);
+  for (const n of info.notes) {
+    // the worker turns wasm threads off on purpose (README: the threaded build fails once bundled)
+    if (n.startsWith('wasm threads'))
+      lines.push('note: wasm threads: off (tfjs threaded build fails when bundled)');
+    else lines.push(`note: ${n}`);
+  }
   return lines.join('\n');
 }
 
@@ -132,6 +139,9 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       break;
     case 'started':
       state.started = { step: m.step, resumed: m.resumed, numParams: m.numParams };
+      state.restored = m.history;
+      state.events = [...m.history];
+      drawChart();
       $('status').textContent =
         `${m.resumed ? `resumed at step ${m.step}` : 'started'}; ${m.numParams.toLocaleString()} parameters`;
       $<HTMLButtonElement>('pause').disabled = false;
@@ -289,5 +299,11 @@ async function parity(): Promise<ParityResult> {
   });
 }
 
-Object.assign(globalThis, { splitmaskDemo: { state, parity, start } });
+/** Initialises the worker's backend (the form's choice) and returns what it picked. */
+async function initBackend(): Promise<BackendInfo | undefined> {
+  await initBackendOnce();
+  return state.backend;
+}
+
+Object.assign(globalThis, { splitmaskDemo: { state, parity, start, initBackend } });
 if (params.get('autostart') === '1') void start();

@@ -34,7 +34,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'backend'; info: BackendInfo }
   | { type: 'status'; message: string }
-  | { type: 'started'; step: number; resumed: boolean; numParams: number }
+  | { type: 'started'; step: number; resumed: boolean; numParams: number; history: StepEvent[] }
   | { type: 'step'; event: StepEvent }
   | { type: 'preview'; step: number; splits: Picture[]; tokens: Picture[]; labels: number[] }
   | { type: 'checkpoint'; step: number; bytes: number; ms: number }

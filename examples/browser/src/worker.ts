@@ -17,7 +17,7 @@ import { demoConfig } from './config';
 import { loadCheckpoint, saveCheckpoint } from './idb';
 import { runParityCase } from './parity';
 import type { FromWorker, Picture, ToWorker } from './protocol';
-import { createSession, type Session } from './session';
+import { createSession, type Session, type StepEvent } from './session';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
@@ -40,6 +40,8 @@ let run: Extract<ToWorker, { type: 'start' }> | undefined;
 let paused = false;
 let looping = false;
 let lastCheckpoint: Uint8Array | undefined;
+/** Step events of this run (restored from the checkpoint after a reload). */
+let history: StepEvent[] = [];
 
 function errorInfo(e: unknown): { code: string; message: string } {
   const code = (e as { code?: string }).code ?? (e instanceof Error ? e.name : 'ERROR');
@@ -112,7 +114,13 @@ async function checkpointNow(s: Session): Promise<void> {
   const t0 = performance.now();
   const bytes = await s.checkpoint();
   lastCheckpoint = bytes;
-  await saveCheckpoint(run.runKey, { bytes, step: s.step, fingerprint: s.fingerprint, savedAt: Date.now() });
+  await saveCheckpoint(run.runKey, {
+    bytes,
+    step: s.step,
+    fingerprint: s.fingerprint,
+    savedAt: Date.now(),
+    history: history.filter((e) => e.step <= s.step),
+  });
   post({ type: 'checkpoint', step: s.step, bytes: bytes.length, ms: performance.now() - t0 });
 }
 
@@ -125,7 +133,14 @@ async function startSession(checkpoint?: Uint8Array): Promise<Session> {
     checkpoint,
     onStatus: (message) => post({ type: 'status', message }),
   });
-  post({ type: 'started', step: s.step, resumed: checkpoint !== undefined, numParams: countParams(s) });
+  history = history.filter((e) => e.step <= s.step);
+  post({
+    type: 'started',
+    step: s.step,
+    resumed: checkpoint !== undefined,
+    numParams: countParams(s),
+    history,
+  });
   return s;
 }
 
@@ -163,6 +178,7 @@ async function loop(): Promise<void> {
     while (session && run && !paused && session.step < session.config.train.steps) {
       try {
         const event = await session.trainStep();
+        history.push(event);
         post({ type: 'step', event });
         const every = run.checkpointEvery;
         if (every > 0 && (event.step % every === 0 || event.step === event.totalSteps))
@@ -189,6 +205,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'start': {
       run = msg;
       paused = false;
+      history = [];
       session?.dispose();
       session = undefined;
       const stored = msg.resume ? await loadCheckpoint(msg.runKey) : undefined;
@@ -197,6 +214,7 @@ async function handle(msg: ToWorker): Promise<void> {
         post({ type: 'status', message: `found a checkpoint at step ${stored.step} in IndexedDB: resuming` });
         checkpoint = stored.bytes;
         lastCheckpoint = stored.bytes;
+        history = stored.history ?? [];
       }
       try {
         session = await startSession(checkpoint);

@@ -26,6 +26,7 @@ if (skip) console.warn(`[e2e] skipped: ${skip}`);
 type DemoState = {
   backend?: { name: string; adapter: string | null; skipped: { choice: string; reason: string }[] };
   events: { step: number; parts: Record<string, number>; imgsPerSec: number; stepMs: number }[];
+  restored: { step: number; parts: Record<string, number> }[];
   errors: { code: string; message: string; fallback?: string }[];
   checkpoints: { step: number; bytes: number }[];
   started?: { step: number; resumed: boolean; numParams: number };
@@ -126,6 +127,29 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
     await page.close();
   }, 150_000);
 
+  test('without a WebGPU adapter the page says so and falls back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitmask-e2e-nogpu-'));
+    const plain = await launchChromium(dir, { webgpu: false }); // no --enable-unsafe-webgpu: no adapter
+    try {
+      const page = await plain.newPage();
+      await page.goto(`${url}?backend=auto`);
+      const info = await page.evaluate(() =>
+        (
+          globalThis as unknown as { splitmaskDemo: { initBackend(): Promise<DemoState['backend']> } }
+        ).splitmaskDemo.initBackend(),
+      );
+      expect(info?.name).toBe('webgl');
+      expect(info?.skipped.map((x) => x.choice)).toEqual(['webgpu']);
+      const errors = (await page.locator('#errors').textContent()) ?? '';
+      expect(errors).toContain('NO_WEBGPU');
+      expect(errors).toContain('fallback: webgl');
+      await page.screenshot({ path: join(artifacts, 'e2e-no-webgpu.png') });
+    } finally {
+      await plain.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   test('trains on the bundled data (wasm), loss decreases, a checkpoint survives a reload', async () => {
     const page = await ctx.newPage();
     const q = 'backend=wasm&size=tiny&tokenizer=kmeans&steps=16&batch=16&images=128&ckpt=4&autostart=1';
@@ -144,15 +168,20 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
     timings.resumedRunMs = Date.now() - t;
     expect(s2.started?.resumed).toBe(true);
     expect(s2.started?.step).toBeGreaterThanOrEqual(8);
-    expect(s2.events[0].step).toBe((s2.started?.step ?? 0) + 1);
-    expect(s2.events.at(-1)?.step).toBe(16);
-    const all = [...s1.events.filter((e) => e.step <= (s2.started?.step ?? 0)), ...s2.events];
+    // the checkpoint carried the loss history: the chart continues where it was
+    const resumedAt = s2.started?.step ?? 0;
+    expect(s2.restored.map((e) => e.step)).toEqual(Array.from({ length: resumedAt }, (_, i) => i + 1));
+    const common = Math.min(resumedAt, s1.events.length); // the run went on while s1 was read
+    expect(s2.restored.slice(0, common).map((e) => e.parts.total)).toEqual(
+      s1.events.slice(0, common).map((e) => e.parts.total),
+    );
+    const all = s2.events;
     expect(all.map((e) => e.step)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const first = mean(all.slice(0, 3).map((e) => e.parts.total));
     const last = mean(all.slice(-3).map((e) => e.parts.total));
     expect(last, `loss ${first} → ${last}`).toBeLessThan(first);
-    timings.wasmImgsPerSec = Math.round(10 * mean(s2.events.slice(-3).map((e) => e.imgsPerSec))) / 10;
+    timings.wasmImgsPerSec = Math.round(10 * mean(all.slice(-3).map((e) => e.imgsPerSec))) / 10;
     expect((await page.locator('#status').textContent()) ?? '').toContain('done: 16 steps');
     await page.screenshot({ path: join(artifacts, 'e2e-trained.png'), fullPage: true });
 
