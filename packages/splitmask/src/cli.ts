@@ -37,7 +37,7 @@ Common options:
   --out <dir>           output folder (JSONL log, checkpoints, pictures)
   --config <file.json>  a config (see README: model, tokenizer, masking, loss, optim, train)
   --steps <n>  --batch-size <n>  --lr <x>  --seed <n>  --method <splitmask|beit>
-  demo: --train-minutes <x> (pretraining budget, default 4; --steps overrides)
+  demo: --train-minutes <x> (pretraining budget, default 5; --steps overrides)
                         --knn-every <n> (k-NN curve, slower) --tiny (smoke run)    pretrain: --resume (continue from --out's last checkpoint)
 `;
 
@@ -139,8 +139,8 @@ async function demo(args: ParsedArgs): Promise<number> {
       'command line',
     );
   }
-  // Unless --steps pins the step count, fit the run to a wall-clock budget (default 4 minutes).
-  const trainBudgetSec = tiny || args.flags.steps !== undefined ? undefined : (minutes ?? 4) * 60;
+  // Unless --steps pins the step count, fit the run to a wall-clock budget (default 5 minutes).
+  const trainBudgetSec = tiny || args.flags.steps !== undefined ? undefined : (minutes ?? 5) * 60;
   const t0 = Date.now();
   const r = await runDemo({
     out,
