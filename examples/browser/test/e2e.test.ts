@@ -6,7 +6,7 @@
  * WebGPU page runs the shared forward/backward parity case (and the backend choice), and the training
  * run that checks loss, checkpoint and reload uses the page's wasm backend (measured numbers: README).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,12 +42,14 @@ async function waitFor(
   pred: (s: DemoState) => boolean,
   what: string,
   ms: number,
+  expectedErrors: string[] = [],
 ): Promise<DemoState> {
   const end = Date.now() + ms;
   for (;;) {
     const s = await readState(page);
     if (pred(s)) return s;
-    if (s.errors.some((e) => !e.fallback)) throw new Error(`${what}: page error ${JSON.stringify(s.errors)}`);
+    if (s.errors.some((e) => !e.fallback && !expectedErrors.includes(e.code)))
+      throw new Error(`${what}: page error ${JSON.stringify(s.errors)}`);
     if (Date.now() > end)
       throw new Error(`${what}: timed out after ${ms} ms; state ${JSON.stringify(s).slice(0, 600)}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -71,6 +73,26 @@ function expectParity(page: ParityResult, node: ParityResult): void {
     1e-3,
   );
   expect(page.numParams).toBe(node.numParams);
+}
+
+/** A 24-bit BMP of a gray uint8 image (browsers decode BMP; no encoder dependency needed). */
+function grayBmp(pixels: Uint8Array, size: number): Uint8Array {
+  const row = Math.ceil((size * 3) / 4) * 4;
+  const out = new Uint8Array(54 + row * size);
+  const v = new DataView(out.buffer);
+  out.set([0x42, 0x4d]);
+  v.setUint32(2, out.length, true);
+  v.setUint32(10, 54, true);
+  v.setUint32(14, 40, true);
+  v.setInt32(18, size, true);
+  v.setInt32(22, -size, true); // top-down rows
+  v.setUint16(26, 1, true);
+  v.setUint16(28, 24, true);
+  v.setUint32(34, row * size, true);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      out.fill(pixels[y * size + x], 54 + y * row + 3 * x, 54 + y * row + 3 * x + 3);
+  return out;
 }
 
 describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
@@ -150,6 +172,36 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
     }
   }, 60_000);
 
+  test('a folder of images: undecodable files are reported and skipped, training starts on the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitmask-e2e-folder-'));
+    const folder = join(dir, 'my-images');
+    mkdirSync(folder);
+    const { readFileSync } = await import('node:fs');
+    const bundled = decodeSubset(new Uint8Array(readFileSync(join(root, 'public', 'fashion-mnist-512.bin'))));
+    for (let i = 0; i < 12; i++) {
+      writeFileSync(
+        join(folder, `img${i}.bmp`),
+        grayBmp(bundled.pixels.subarray(i * 784, (i + 1) * 784), 28),
+      );
+    }
+    writeFileSync(join(folder, 'broken.png'), 'not a png');
+    const page = await ctx.newPage();
+    try {
+      await page.goto(`${url}?backend=wasm&size=tiny&tokenizer=random-projection&steps=2&batch=4&ckpt=0`);
+      await page.check('input[name=data][value=folder]');
+      await page.setInputFiles('#folder', folder);
+      await page.click('#start');
+      const s = await waitFor(page, (x) => x.done, 'folder run', 60_000, ['UNSUPPORTED_IMAGE']);
+      expect(s.errors.map((e) => e.code)).toEqual(['UNSUPPORTED_IMAGE']);
+      expect(s.errors[0].message).toContain('broken.png');
+      expect(s.events.map((e) => e.step)).toEqual([1, 2]);
+      expect((await page.locator('#errors').textContent()) ?? '').toContain("cannot decode 'broken.png'");
+    } finally {
+      await page.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   test('trains on the bundled data (wasm), loss decreases, a checkpoint survives a reload', async () => {
     const page = await ctx.newPage();
     const q = 'backend=wasm&size=tiny&tokenizer=kmeans&steps=16&batch=16&images=128&ckpt=4&autostart=1';
@@ -184,6 +236,15 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
     timings.wasmImgsPerSec = Math.round(10 * mean(all.slice(-3).map((e) => e.imgsPerSec))) / 10;
     expect((await page.locator('#status').textContent()) ?? '').toContain('done: 16 steps');
     await page.screenshot({ path: join(artifacts, 'e2e-trained.png'), fullPage: true });
+    // the page's memory, workers included (cross-origin isolated pages only)
+    timings.pageMemoryMiB = await page.evaluate(async () => {
+      const p = performance as unknown as {
+        measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }>;
+      };
+      return p.measureUserAgentSpecificMemory
+        ? Math.round((await p.measureUserAgentSpecificMemory()).bytes / 2 ** 20)
+        : -1;
+    });
 
     // export: timm-named safetensors
     const download = page.waitForEvent('download');
