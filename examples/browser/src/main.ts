@@ -2,7 +2,8 @@
  * The page: collects choices, loads images (bundled subset or a folder), drives the training worker and
  * shows what it reports. `window.splitmaskDemo` exposes the state for the end-to-end test.
  * URL parameters (used by the e2e test, handy for sharing): backend, size, tokenizer, steps, batch,
- * images (use only the first N bundled images), ckpt (checkpoint every N steps), autostart=1.
+ * images (use only the first N bundled images), ckpt (checkpoint every N steps), autostart=1, and
+ * simulateGpuFailureAt=N (debug: a fake GPU out-of-memory error at step N, to see the wasm fallback).
  */
 import type { BackendChoice, BackendInfo } from '@splitmask/core';
 import type { ImageArray } from '@splitmask/splitmask';
@@ -129,6 +130,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   switch (m.type) {
     case 'backend':
       state.backend = m.info;
+      $<HTMLSelectElement>('backend').value = m.info.name;
       $('backend-info').textContent = describeBackend(m.info);
       for (const s of m.info.skipped) {
         if (s.choice === 'webgpu') showError({ code: 'NO_WEBGPU', message: s.reason, fallback: m.info.name });
@@ -262,7 +264,16 @@ async function start(): Promise<void> {
     const { images, name } = await chosenImages();
     const c = choice();
     const every = Number(params.get('ckpt') ?? 10);
-    send({ type: 'start', choice: c, images, runKey: runKey(c, name), resume: true, checkpointEvery: every });
+    const failAt = params.get('simulateGpuFailureAt');
+    send({
+      type: 'start',
+      choice: c,
+      images,
+      runKey: runKey(c, name),
+      resume: true,
+      checkpointEvery: every,
+      simulateGpuFailureAt: failAt === null ? undefined : Number(failAt),
+    });
   } catch (e) {
     showError({ code: 'START', message: e instanceof Error ? e.message : String(e) });
     $<HTMLButtonElement>('start').disabled = false;

@@ -23,6 +23,8 @@ export type ToWorker =
       runKey: string;
       resume: boolean;
       checkpointEvery: number;
+      /** Debug: throw a simulated GPU out-of-memory error at this step on webgpu/webgl (tests the fallback). */
+      simulateGpuFailureAt?: number;
     }
   | { type: 'pause' }
   | { type: 'resume' }

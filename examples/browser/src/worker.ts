@@ -5,7 +5,13 @@
  * A/B splits and token maps, and on a GPU failure (e.g. out of memory) falls back to wasm and resumes
  * from the last checkpoint.
  */
-import { type BackendChoice, type BackendInfo, createRng, initBackend } from '@splitmask/core';
+import {
+  type BackendChoice,
+  type BackendInfo,
+  createRng,
+  initBackend,
+  SplitmaskError,
+} from '@splitmask/core';
 import { renderSplit, splitMask } from '@splitmask/masking';
 import { imagesOf } from '@splitmask/splitmask';
 import { renderTokenColors } from '@splitmask/tokenizers';
@@ -177,6 +183,16 @@ async function loop(): Promise<void> {
   try {
     while (session && run && !paused && session.step < session.config.train.steps) {
       try {
+        if (
+          run.simulateGpuFailureAt === session.step + 1 &&
+          info &&
+          (info.name === 'webgpu' || info.name === 'webgl')
+        ) {
+          throw new SplitmaskError(
+            'GPU_OUT_OF_MEMORY',
+            `simulated out-of-memory on ${info.name} at step ${session.step + 1} (?simulateGpuFailureAt)`,
+          );
+        }
         const event = await session.trainStep();
         history.push(event);
         post({ type: 'step', event });

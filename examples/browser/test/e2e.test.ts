@@ -172,6 +172,26 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
     }
   }, 60_000);
 
+  test('a GPU failure mid-run (simulated out of memory on webgl) is shown and training goes on on wasm', async () => {
+    const page = await ctx.newPage();
+    try {
+      const q = 'backend=webgl&size=tiny&tokenizer=random-projection&steps=3&batch=4&images=32&ckpt=1';
+      await page.goto(`${url}?${q}&simulateGpuFailureAt=2&autostart=1`);
+      const s = await waitFor(page, (x) => x.done, 'fallback run', 90_000);
+      expect(s.errors).toHaveLength(1);
+      expect(s.errors[0]).toMatchObject({ code: 'GPU_OUT_OF_MEMORY', fallback: 'wasm' });
+      expect(s.backend?.name).toBe('wasm');
+      // step 1 ran on webgl and was checkpointed; wasm resumed from it and finished steps 2 and 3
+      expect(s.started).toMatchObject({ step: 1, resumed: true });
+      expect(s.events.map((e) => e.step)).toEqual([1, 2, 3]);
+      const errors = (await page.locator('#errors').textContent()) ?? '';
+      expect(errors).toContain('webgl failed: simulated out-of-memory');
+      expect(errors).toContain('fallback: wasm');
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
   test('a folder of images: undecodable files are reported and skipped, training starts on the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitmask-e2e-folder-'));
     const folder = join(dir, 'my-images');
