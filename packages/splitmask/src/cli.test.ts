@@ -105,3 +105,26 @@ test('tokenizer fit writes a k-means vocabulary that loads back', async () => {
   expect(await main(['tokenizer', 'fit'])).toBe(2);
   expect(stderr).toMatch(/usage: splitmask tokenizer fit <dataset>/);
 }, 120_000);
+
+test('pretrain writes checkpoints, log and pictures; --resume continues; another config is refused', async () => {
+  const cfgFile = join(dir, 'tiny-pretrain.json');
+  const tiny = {
+    model: { imageSize: 28, patchSize: 7, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2 },
+    tokenizer: { kind: 'random-projection', vocabSize: 16 },
+    optim: { warmupSteps: 1 },
+    train: { batchSize: 4, checkpointEvery: 2, keepCheckpoints: 1 },
+  };
+  writeFileSync(cfgFile, JSON.stringify(tiny));
+  const out = join(dir, 'pretrain');
+  const common = ['pretrain', 'fashion-mnist', '--config', cfgFile, '--out', out, '--backend', 'cpu'];
+  expect(await main([...common, '--steps', '4'])).toBe(0);
+  expect(existsSync(join(out, 'checkpoints', 'step-00000004', 'tensors.safetensors'))).toBe(true);
+  for (const f of ['loss.png', 'splits.png', 'config.json']) expect(existsSync(join(out, f)), f).toBe(true);
+  // Same config (steps is part of the schedule): a resumed run at its end does no further steps.
+  expect(await main([...common, '--steps', '4', '--resume'])).toBe(0);
+  expect(stderr).toMatch(/resumed from .*step-00000004 at step 4/);
+  expect(readJsonl(join(out, 'log.jsonl')).map((r) => r.step)).toEqual([1, 2, 3, 4]);
+  expect(decodePng(new Uint8Array(readFileSync(join(out, 'loss.png')))).width).toBe(640);
+  expect(await main([...common, '--steps', '4', '--lr', '0.01', '--resume'])).toBe(1);
+  expect(stderr).toMatch(/Refusing to resume .* optim\.lr: 0\.001 → 0\.01/s);
+}, 120_000);

@@ -18,7 +18,7 @@ import {
 } from './config';
 import { loadImages } from './datasets';
 import { DEMO_CONFIG, runDemo, TINY_DEMO_CONFIG } from './demo';
-import { createJsonlLogger } from './jsonl';
+import { createJsonlLogger, readJsonl } from './jsonl';
 import { createProgressBar } from './progress';
 import { writeRunPictures } from './run-pictures';
 import { createArraySource, imagesOf } from './source';
@@ -191,6 +191,7 @@ async function pretrain(args: ParsedArgs): Promise<number> {
     resume: args.flags.resume === true,
   });
   if (trainer.resumedFrom) log(`resumed from ${trainer.resumedFrom} at step ${trainer.step}`);
+  mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const logFile = createJsonlLogger(join(out, 'log.jsonl'));
   const progress = progressHandler(logFile);
@@ -209,9 +210,11 @@ async function pretrain(args: ParsedArgs): Promise<number> {
   }
   if (ctl.signal.aborted)
     log(`interrupted at step ${trainer.step}; checkpoint: ${await trainer.saveCheckpoint()}`);
+  // Curves from the whole log, so a resumed run draws every session's steps.
+  const logged = readJsonl<TrainEvent>(logFile.path).filter((e) => e.step <= trainer.step);
   const files = await writeRunPictures({
     out,
-    events,
+    events: logged.length ? logged : events,
     trainer,
     sample: imagesOf(data, [0, 1, 2, 3, 4, 5], config.model.imageSize),
     rng: createRng(config.seed + 1),
