@@ -4,13 +4,20 @@
  * Multi-head self-attention with a fused qkv Linear (optional bias), scale Dh^-0.5 applied to q (timm),
  * exact GELU MLP, LayerNorm eps 1e-6. Drop-path is timm's per-sample `drop_path` (Bernoulli keep mask,
  * scaled by 1/keep) with the mask drawn host-side from a seed, so it is identical on every backend.
- * No relative position bias (Decision 2). GELU and LayerNorm use hand-written gradients
- * (`internal/fused.ts`) to keep training memory down.
+ * No relative position bias (Decision 2). GELU and LayerNorm are core's, with hand-written gradients
+ * that keep only their input for the backward pass (training memory).
  */
-import { createRng, flattenParams, InvalidArgumentError, linear, ShapeError } from '@splitmask/core';
+import {
+  createRng,
+  flattenParams,
+  gelu,
+  InvalidArgumentError,
+  layerNorm,
+  linear,
+  ShapeError,
+} from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { bmm } from './internal/bmm';
-import { gelu, layerNorm } from './internal/fused';
 import type { BlockParams, LinearParams } from './types';
 
 /** What a block needs from the model config. */

@@ -21,10 +21,19 @@ const BETA = [
   -1.45660718464996e-5,
 ];
 
+/** t·acc + c, disposing acc and the product (keeps ~2 full-size temporaries alive, not 2 per step). */
+function mulAdd(t: tf.Tensor, acc: tf.Tensor, c: number): tf.Tensor {
+  const m = tf.mul(t, acc);
+  acc.dispose();
+  const out = tf.add(m, c);
+  m.dispose();
+  return out;
+}
+
 /** Horner evaluation of Σ c_i·t^i. */
 function horner(t: tf.Tensor, c: number[]): tf.Tensor {
   let acc = tf.add(tf.mul(t, c[c.length - 1]), c[c.length - 2]);
-  for (let i = c.length - 3; i >= 0; i--) acc = tf.add(tf.mul(t, acc), c[i]);
+  for (let i = c.length - 3; i >= 0; i--) acc = mulAdd(t, acc, c[i]);
   return acc;
 }
 

@@ -15,46 +15,62 @@ export interface LayerNormParams {
 export const LAYER_NORM_EPS = 1e-6;
 
 // tfjs customGrad types its variadic inputs as a union with the save function; the cast states the arity.
-type LnFn = (x: tf.Tensor2D, weight: tf.Tensor1D, bias: tf.Tensor1D) => tf.Tensor2D;
+type LnFn = (x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D) => tf.Tensor;
+
+/** (x̂, rstd) of the rows of x: [R, D] → ([R, D], [R, 1]). */
+function normalizeRows(x: tf.Tensor2D, eps: number): [tf.Tensor2D, tf.Tensor2D] {
+  const centered = tf.sub(x, tf.mean(x, 1, true));
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), eps)) as tf.Tensor2D;
+  return [tf.mul(centered, rstd), rstd];
+}
 
 /**
- * x: [R, D] with a closed-form gradient (the autodiff chain through mean/sub/square/rsqrt records ~3x
- * the kernels; this one is 11 ops). With g = dy·γ and x̂ = (x − μ)·rstd:
+ * x: [..., D] as rows [R, D], with a closed-form gradient (the autodiff chain through
+ * mean/sub/square/rsqrt records ~3x the kernels). With g = dy·γ and x̂ = (x − μ)·rstd:
  * dx = rstd·(g − mean(g) − x̂·mean(g·x̂)), dγ = Σ_rows dy·x̂, dβ = Σ_rows dy.
+ * Memory: only x and γ are kept for the backward pass (x̂ and rstd are recomputed there by the same
+ * ops, so the gradient is bit-identical to saving them), the reshapes to rows happen inside the custom
+ * op (a taped tf.reshape saves a copy of its input on wasm) and the backward runs in one tidy. On wasm,
+ * [4096, 384]: 12.6 MB held between forward and backward instead of 25.2 MB, same time.
  */
-function makeLayerNorm2d(eps: number): LnFn {
-  return tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const centered = tf.sub(x, tf.mean(x, 1, true));
-    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), eps)); // [R, 1]
-    const xhat = tf.mul(centered, rstd);
-    save([xhat, rstd, w]);
+function makeLayerNorm(eps: number): LnFn {
+  return tf.customGrad(((x: tf.Tensor, w: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    const d = x.shape[x.rank - 1];
+    const [xhat] = normalizeRows(tf.reshape(x, [-1, d]), eps);
     return {
-      value: tf.add(tf.mul(xhat, w), b),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [xh, rs, ws] = saved;
-        const d = dy as tf.Tensor2D;
-        const g = tf.mul(d, ws);
-        const inner = tf.sub(tf.sub(g, tf.mean(g, 1, true)), tf.mul(xh, tf.mean(tf.mul(g, xh), 1, true)));
-        // Column sums as ones-row matmuls (sum-rows.ts: 100x faster than tf.sum(·, 0) on wasm).
-        return [tf.mul(inner, rs), sumRowsNoGrad(tf.mul(d, xh) as tf.Tensor2D), sumRowsNoGrad(d)];
-      },
+      value: tf.reshape(tf.add(tf.mul(xhat, w), b), x.shape),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xs, ws] = saved;
+          const [xh, rs] = normalizeRows(tf.reshape(xs, [-1, d]), eps);
+          const dy2 = tf.reshape(dy as tf.Tensor, [-1, d]) as tf.Tensor2D;
+          const g = tf.mul(dy2, ws);
+          const inner = tf.sub(tf.sub(g, tf.mean(g, 1, true)), tf.mul(xh, tf.mean(tf.mul(g, xh), 1, true)));
+          // Column sums as ones-row matmuls (sum-rows.ts: 100x faster than tf.sum(·, 0) on wasm).
+          return [
+            tf.reshape(tf.mul(inner, rs), xs.shape),
+            sumRowsNoGrad(tf.mul(dy2, xh) as tf.Tensor2D),
+            sumRowsNoGrad(dy2),
+          ];
+        }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as LnFn;
 }
 
-const DEFAULT_LN = makeLayerNorm2d(LAYER_NORM_EPS);
+const LAYER_NORMS = new Map<number, LnFn>([[LAYER_NORM_EPS, makeLayerNorm(LAYER_NORM_EPS)]]);
 
 /**
  * x: [..., D] → [..., D]
  * @example const h = layerNorm(x, params.norm1);
  */
 export function layerNorm<T extends tf.Tensor>(x: T, p: LayerNormParams, eps = LAYER_NORM_EPS): T {
-  return tf.tidy(() => {
-    const d = x.shape[x.rank - 1];
-    const fn = eps === LAYER_NORM_EPS ? DEFAULT_LN : makeLayerNorm2d(eps);
-    const y = fn(tf.reshape(x, [-1, d]) as tf.Tensor2D, p.weight, p.bias);
-    return tf.reshape(y, x.shape) as T;
-  });
+  let fn = LAYER_NORMS.get(eps);
+  if (!fn) {
+    fn = makeLayerNorm(eps);
+    LAYER_NORMS.set(eps, fn);
+  }
+  return fn(x, p.weight, p.bias) as T;
 }
 
 /**
