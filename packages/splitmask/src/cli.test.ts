@@ -128,3 +128,99 @@ test('pretrain writes checkpoints, log and pictures; --resume continues; another
   expect(await main([...common, '--steps', '4', '--lr', '0.01', '--resume'])).toBe(1);
   expect(stderr).toMatch(/Refusing to resume .* optim\.lr: 0\.001 → 0\.01/s);
 }, 120_000);
+
+test('pretrain --method dino: argument and config errors exit 2 and name the bad values', async () => {
+  expect(await main(['pretrain', 'fashion-mnist', '--method', 'dino', '--steps', '0', '--lr', '-1'])).toBe(2);
+  expect(stderr).toMatch(/--steps: expected an integer >= 1, got '0'/);
+  expect(stderr).toMatch(/--lr: expected a positive number, got '-1'/);
+  const file = join(dir, 'bad-dino.json');
+  writeFileSync(file, JSON.stringify({ model: { depth: 0 }, crops: { localSize: 7 }, head: { outDm: 4 } }));
+  expect(await main(['pretrain', 'mnist', '--method', 'dino', '--config', file])).toBe(2);
+  expect(stderr).toMatch(/Invalid DINO config/);
+  expect(stderr).toMatch(/head\.outDm \(unknown field\)/);
+  writeFileSync(file, JSON.stringify({ model: { depth: 0 }, crops: { localSize: 7 } }));
+  expect(await main(['pretrain', 'mnist', '--method', 'dino', '--config', file])).toBe(2);
+  expect(stderr).toMatch(/model\.depth=0/);
+  expect(stderr).toMatch(/crops\.localSize=7 \(positive multiple of model\.patchSize\)/);
+});
+
+test('pretrain --method dino runs end to end; eval knn reads its teacher encoder', async () => {
+  const cfgFile = join(dir, 'tiny-dino.json');
+  const tiny = {
+    model: { imageSize: 16, patchSize: 4, inChans: 1, embedDim: 32, depth: 1, numHeads: 2, mlpRatio: 2 },
+    head: { outDim: 64, hiddenDim: 32, bottleneckDim: 16 },
+    crops: { localCrops: 2, localSize: 8, blurRadius: [0.1, 0.5] },
+    train: { batchSize: 4, stepsPerEpoch: 2, logEvery: 1, checkpointEvery: 2 },
+  };
+  writeFileSync(cfgFile, JSON.stringify(tiny));
+  const out = join(dir, 'dino');
+  const args = ['pretrain', 'fashion-mnist', '--method', 'dino', '--config', cfgFile, '--out', out];
+  expect(await main([...args, '--steps', '2', '--lr', '0.01', '--backend', 'cpu'])).toBe(0);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  expect([config.method, config.train.steps, config.optim.lr, config.model.embedDim]).toEqual([
+    'dino',
+    2,
+    0.01,
+    32,
+  ]);
+  // --steps 2 < DINO's default warmup (0 here) stays a valid schedule; the run checkpoints its last step.
+  expect(config.optim.warmupSteps).toBeLessThanOrEqual(2);
+  const log = readJsonl<{ step: number; loss: number; monitors?: { teacherEntropy: number; logK: number } }>(
+    join(out, 'log.jsonl'),
+  );
+  expect(log.map((r) => r.step)).toEqual([1, 2]);
+  for (const r of log) {
+    expect(Number.isFinite(r.loss)).toBe(true);
+    expect(r.monitors?.logK).toBeCloseTo(Math.log(64), 5);
+  }
+  expect(stderr).toMatch(/H \d+\.\d\d\/4\.16 kl \d/);
+  expect(existsSync(join(out, 'checkpoints', 'step-00000002', 'state.json'))).toBe(true);
+  expect(existsSync(join(out, 'teacher-encoder.safetensors'))).toBe(true);
+  // Resuming the finished run does no further step.
+  expect(await main([...args, '--steps', '2', '--lr', '0.01', '--backend', 'cpu', '--resume'])).toBe(0);
+  expect(stderr).toMatch(/resumed from .*step-00000002/);
+  expect(readJsonl<{ step: number }>(join(out, 'log.jsonl')).map((r) => r.step)).toEqual([1, 2]);
+
+  const evalOut = join(dir, 'eval');
+  const code = await main([
+    'eval',
+    'knn',
+    '--checkpoint',
+    join(out, 'teacher-encoder.safetensors'),
+    '--data',
+    'fashion-mnist',
+    '--limit-train',
+    '60',
+    '--limit-test',
+    '20',
+    '--k',
+    '5',
+    '--backend',
+    'cpu',
+    '--out',
+    evalOut,
+  ]);
+  expect(code).toBe(0);
+  const report = JSON.parse(readFileSync(join(evalOut, 'knn.json'), 'utf8'));
+  expect(report.checkpoint).toMatch(/teacher-encoder\.safetensors$/);
+  expect(report.testCount).toBe(20);
+  expect(report.metrics.top1).toBeGreaterThanOrEqual(0);
+  expect(report.metrics.top1).toBeLessThanOrEqual(100);
+}, 120_000);
+
+test('eval: missing mode or a bad flag exits 2 with the reason', async () => {
+  const errors: string[] = [];
+  vi.spyOn(console, 'error').mockImplementation((s) => {
+    errors.push(String(s));
+  });
+  expect(await main(['eval'])).toBe(2);
+  expect(stderr).toMatch(/missing knn\|linear\|finetune/);
+  expect(stderr).toMatch(/--checkpoint/);
+  expect(await main(['eval', 'knn', '--bogus', '1'])).toBe(2);
+  expect(errors.join('\n')).toMatch(/unknown argument '--bogus'/);
+  expect(await main(['eval', '--help'])).toBe(0);
+  expect(stdout).toMatch(/splitmask eval knn\|linear\|finetune/);
+  expect(await main(['--help'])).toBe(0);
+  expect(stdout).toMatch(/--method splitmask\|beit\|dino/);
+  expect(stdout).toMatch(/eval knn\|linear\|finetune/);
+});

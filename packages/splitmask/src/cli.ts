@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `splitmask` command line: `demo`, `pretrain`, `tokenizer fit`. Flags and config files are
+ * The `splitmask` command line: `demo`, `pretrain` (SplitMask, BEiT, DINO), `tokenizer fit`, and `eval`
+ * (delegated to `@splitmask/eval/node`'s `runEvalCli`). Flags and config files are
  * validated up front and every problem is reported at once; the backend comes from core's
  * `initBackend` (default 'auto': wasm in Node unless tfjs-node is installed).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type BackendChoice, createRng, initBackend, isBackendChoice } from '@splitmask/core';
+import { EVAL_USAGE, runEvalCli } from '@splitmask/eval/node';
 import { saveTokenizer } from '@splitmask/tokenizers';
 import { type FlagSpec, intFlag, numberFlag, type ParsedArgs, parseArgs } from './cli-args';
+import { pretrainDino } from './cli-dino';
 import {
   ConfigError,
   DEFAULT_CONFIG,
@@ -29,14 +32,18 @@ const USAGE = `splitmask <command> [options]
 Commands:
   demo                  pretrain a small SplitMask ViT on Fashion-MNIST for a few minutes, then compare
                         k-NN accuracy of the pretrained encoder with a random one (pictures in --out)
-  pretrain <dataset>    pretrain on fashion-mnist (folders and mnist: see README) with --method splitmask|beit
+  pretrain <dataset>    pretrain on fashion-mnist, mnist or a folder (see README) with
+                        --method splitmask|beit|dino (dino: own config schema, small ViT for (fashion-)mnist;
+                        writes <out>/teacher-encoder.safetensors for eval)
   tokenizer fit <dataset>   fit the k-means visual-token vocabulary and save it (safetensors)
+  eval knn|linear|finetune --checkpoint <run|ckpt|file.safetensors> --data <dataset>
+                        evaluate an encoder (k-NN, linear probe, fine-tuning); 'splitmask eval --help'
 
 Common options:
   --backend <auto|cpu|wasm|webgl|webgpu|tensorflow|tensorflow-gpu>   (default auto)
   --out <dir>           output folder (JSONL log, checkpoints, pictures)
   --config <file.json>  a config (see README: model, tokenizer, masking, loss, optim, train)
-  --steps <n>  --batch-size <n>  --lr <x>  --seed <n>  --method <splitmask|beit>
+  --steps <n>  --batch-size <n>  --lr <x>  --seed <n>  --method <splitmask|beit|dino>
   demo: --train-minutes <x> (pretraining budget, default 5; --steps overrides)
                         --knn-every <n> (k-NN curve, slower) --tiny (smoke run)    pretrain: --resume (continue from --out's last checkpoint)
 `;
@@ -46,6 +53,8 @@ const SPECS: Record<string, FlagSpec> = {
   demo: { values: [...COMMON, 'train-minutes', 'knn-every'], switches: ['tiny', 'help'] },
   pretrain: { values: COMMON, switches: ['resume', 'help'] },
   tokenizer: { values: ['backend', 'out', 'config', 'vocab-size', 'seed'], switches: ['help'] },
+  // Parsed by @splitmask/eval's runEvalCli (main hands it over before parseArgs); listed for the errors.
+  eval: { values: [], switches: [] },
 };
 
 /** Turns flags (+ --config file) into a config input; collects every problem. */
@@ -178,6 +187,8 @@ async function pretrain(args: ParsedArgs): Promise<number> {
   const [dataset] = args.positionals;
   if (!dataset)
     throw new ConfigError(['pretrain: missing <dataset> (fashion-mnist or a folder)'], 'command line');
+  // DINO has its own config schema (resolvePretrainConfig rejects 'dino') and loop.
+  if (args.flags.method === 'dino') return pretrainDino(args, dataset, () => setBackend(args, log));
   const config = resolvePretrainConfig(configFromFlags(args, {}), undefined, 'config');
   const out = resolve(typeof args.flags.out === 'string' ? args.flags.out : './splitmask-run');
   const data = await loadImages(dataset, 'train', config.model);
@@ -251,6 +262,17 @@ async function tokenizerFit(args: ParsedArgs): Promise<number> {
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage/config error). */
 export async function main(argv: string[]): Promise<number> {
   const [command] = argv;
+  if (command === 'eval') {
+    if (argv.length === 1) {
+      process.stderr.write(`splitmask eval: missing knn|linear|finetune\n\n${EVAL_USAGE}\n`);
+      return 2;
+    }
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(`${EVAL_USAGE}\n`);
+      return 0;
+    }
+    return runEvalCli(argv.slice(1));
+  }
   if (!command || command === '--help' || command === '-h' || argv.includes('--help')) {
     process.stdout.write(USAGE);
     return command ? 0 : 1;

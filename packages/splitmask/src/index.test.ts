@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import * as api from './index';
 
@@ -8,7 +11,11 @@ test('public exports', () => {
       "CheckpointMismatchError",
       "ConfigError",
       "DEFAULT_CONFIG",
+      "DINO_DEFAULT_CONFIG",
+      "DINO_TINY_CONFIG",
+      "DinoConfigError",
       "NonFiniteLossError",
+      "applyEma",
       "beitEncode",
       "beitLoss",
       "buildTokenizer",
@@ -16,25 +23,35 @@ test('public exports', () => {
       "computeNormalization",
       "configFingerprint",
       "createArraySource",
+      "createDinoTrainer",
       "createImage",
       "createMethod",
+      "createMultiCrop",
       "createPretrainer",
       "createProgressBar",
       "diffConfigs",
+      "dinoHead",
+      "dinoMonitors",
+      "dinoStep",
       "drawBeitMasks",
       "drawSplitIndices",
       "drawSplits",
+      "emaUpdate",
       "encodeFeatures",
       "formatDuration",
       "formatProgress",
       "imagesOf",
       "initBeitParams",
+      "initDinoState",
       "initSplitMaskParams",
       "makeBeitInputs",
       "makeSplitMaskInputs",
       "mergeConfigInputs",
+      "momentumSchedule",
       "plotSeries",
+      "resolveDinoConfig",
       "resolvePretrainConfig",
+      "runDino",
       "splitMaskDecode",
       "splitMaskLoss",
       "toVitConfig",
@@ -42,4 +59,29 @@ test('public exports', () => {
       "truncNormal",
     ]
   `);
+});
+
+// Browser safety: nothing statically reachable from the main entry imports a Node built-in (the DINO and
+// SplitMask trainers load the checkpoint module with a dynamic `import()` only when a folder is given).
+test('main entry is browser-safe: no static node: import reachable from src/index.ts', () => {
+  const seen = new Set<string>();
+  const offenders: string[] = [];
+  const walk = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms)) {
+      const [, typeOnly, spec] = m;
+      if (typeOnly) continue;
+      if (spec.startsWith('.')) {
+        const base = resolve(dirname(file), spec);
+        walk(existsSync(`${base}.ts`) ? `${base}.ts` : join(base, 'index.ts'));
+      } else if (spec.startsWith('node:') || ['pngjs', 'fs', 'path', 'os'].includes(spec))
+        offenders.push(`${file} -> ${spec}`);
+    }
+  };
+  walk(fileURLToPath(new URL('./index.ts', import.meta.url)));
+  expect(seen.size).toBeGreaterThan(10);
+  expect([...seen].some((f) => f.endsWith('dino/trainer.ts'))).toBe(true);
+  expect(offenders).toEqual([]);
 });

@@ -1,6 +1,6 @@
 /**
- * @splitmask/splitmask — SplitMask (arXiv 2112.10740) and BEiT pretraining on TensorFlow.js and the
- * trainer. This entry is browser-safe (no Node built-ins at load); checkpoint files, JSONL logs, PNG
+ * @splitmask/splitmask — SplitMask (arXiv 2112.10740), BEiT and DINO pretraining on TensorFlow.js and
+ * the trainers. This entry is browser-safe (no Node built-ins at load); checkpoint files, JSONL logs, PNG
  * encoding, datasets from disk and the demo are in `@splitmask/splitmask/node`. Library code never
  * selects a backend; the CLI does.
  */
@@ -27,6 +27,36 @@ export {
   mergeConfigInputs,
   resolvePretrainConfig,
 } from './config';
+export type {
+  DinoConfig,
+  DinoConfigInput,
+  DinoEvent,
+  DinoHeadConfig,
+  DinoHeadParams,
+  DinoMonitors,
+  DinoParams,
+  DinoState,
+  DinoTrainer,
+  DinoTrainerOptions,
+  RunDinoOptions,
+  RunDinoResult,
+} from './dino';
+export {
+  applyEma,
+  createDinoTrainer,
+  createMultiCrop,
+  DINO_DEFAULT_CONFIG,
+  DINO_TINY_CONFIG,
+  DinoConfigError,
+  dinoHead,
+  dinoMonitors,
+  dinoStep,
+  emaUpdate,
+  initDinoState,
+  momentumSchedule,
+  resolveDinoConfig,
+  runDino,
+} from './dino';
 export { CheckpointMismatchError } from './errors';
 export { encodeFeatures } from './features';
 export { truncNormal } from './init';
