@@ -51,14 +51,15 @@ export async function fitKMeansTokenizer(
   checkPatchSize(opts.patchSize);
   const seed = opts.seed ?? 0;
   const normalization = resolveNormalization(channels, opts.normalization);
-  resolveCodebookConfig({
+  const base = {
     kind: 'kmeans',
     vocabSize: opts.vocabSize,
     patchSize: opts.patchSize,
     channels,
     normalization,
     seed,
-  });
+  } as const;
+  resolveCodebookConfig(base); // validate before the sampling pass
   const sample = await samplePatches(source, {
     numPatches: opts.numPatches ?? 100 * opts.vocabSize,
     patchSize: opts.patchSize,
@@ -82,12 +83,7 @@ export async function fitKMeansTokenizer(
     onProgress: (p) => opts.onProgress?.({ phase: 'iteration', ...p }),
   });
   const config = resolveCodebookConfig({
-    kind: 'kmeans',
-    vocabSize: opts.vocabSize,
-    patchSize: opts.patchSize,
-    channels,
-    normalization,
-    seed,
+    ...base,
     fit: {
       iterations: res.iterationsRun,
       numPatches: sample.rows.count,
