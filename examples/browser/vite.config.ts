@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // COOP/COEP make the page cross-origin isolated (SharedArrayBuffer → the threaded wasm build).
@@ -9,8 +8,6 @@ const isolation = {
 
 export default defineConfig({
   base: './',
-  // @splitmask/splitmask's main entry evaluates pngjs at load (Node-only): see src/shims/pngjs.ts.
-  resolve: { alias: { pngjs: fileURLToPath(new URL('./src/shims/pngjs.ts', import.meta.url)) } },
   worker: { format: 'es' },
   server: { headers: isolation },
   preview: { headers: isolation },

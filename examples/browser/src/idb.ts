@@ -2,6 +2,7 @@
  * Checkpoints in IndexedDB (works in the page and in workers): one object store, keyed by run id, value
  * `{ bytes, step, fingerprint, savedAt }`. A reload finds the checkpoint and resumes from it.
  */
+import type { KnnPoint } from './knn';
 import type { StepEvent } from './session';
 
 const DB_NAME = 'splitmask-browser';
@@ -15,6 +16,8 @@ export interface StoredCheckpoint {
   savedAt: number;
   /** The run's step events up to `step` (the page redraws its chart from them after a reload). */
   history?: StepEvent[];
+  /** The run's k-NN measurements up to `step`. */
+  knn?: KnnPoint[];
 }
 
 function open(): Promise<IDBDatabase> {

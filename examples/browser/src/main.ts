@@ -2,7 +2,8 @@
  * The page: collects choices, loads images (bundled subset or a folder), drives the training worker and
  * shows what it reports. `window.splitmaskDemo` exposes the state for the end-to-end test.
  * URL parameters (used by the e2e test, handy for sharing): backend, size, tokenizer, steps, batch,
- * images (use only the first N bundled images), ckpt (checkpoint every N steps), autostart=1, and
+ * images (use only the first N bundled images), ckpt (checkpoint every N steps), knn (k-NN monitor every
+ * N steps on the bundled labelled images, default 10, 0 = off), autostart=1, and
  * simulateGpuFailureAt=N (debug: a fake GPU out-of-memory error at step N, to see the wasm fallback).
  */
 import type { BackendChoice, BackendInfo } from '@splitmask/core';
@@ -10,6 +11,7 @@ import type { ImageArray } from '@splitmask/splitmask';
 import type { DemoChoice, ModelSize, TokenizerKind } from './config';
 import { decodeImageFiles, decodeSubset, FASHION_MNIST_CLASSES, takeImages } from './data';
 import { deleteCheckpoint } from './idb';
+import type { KnnPoint } from './knn';
 import type { ParityResult } from './parity';
 import type { FromWorker, Picture, ToWorker } from './protocol';
 import type { StepEvent } from './session';
@@ -31,6 +33,8 @@ const state = {
   previews: 0,
   exported: undefined as { bytes: number; step: number } | undefined,
   parity: undefined as ParityResult | undefined,
+  /** k-NN monitor measurements (restored ones included). */
+  knn: [] as KnnPoint[],
 };
 
 function setIf<T extends HTMLInputElement | HTMLSelectElement>(id: string, key: string): void {
@@ -111,6 +115,41 @@ function drawChart(): void {
   ctx.fillText('0', 0, h - 20);
 }
 
+/** The k-NN top-1 curve (percent, 0–100) against the step. */
+function drawKnnChart(): void {
+  const canvas = $<HTMLCanvasElement>('knn-chart');
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  const { width: w, height: h } = canvas;
+  ctx.clearRect(0, 0, w, h);
+  ctx.fillStyle = '#555';
+  ctx.fillText('100 %', 0, 12);
+  ctx.fillText('0 %', 0, h - 20);
+  ctx.fillText('k-NN top-1 (query set)', 40, 12);
+  const total = state.events.at(-1)?.totalSteps ?? Number($<HTMLInputElement>('steps').value);
+  const n = Math.max(1, total);
+  const pts = [...state.knn].sort((a, b) => a.step - b.step);
+  ctx.strokeStyle = '#0a8f4a';
+  ctx.fillStyle = '#0a8f4a';
+  ctx.beginPath();
+  pts.forEach((p, i) => {
+    const x = 36 + (p.step / n) * (w - 46);
+    const y = h - 20 - (p.top1 / 100) * (h - 30);
+    if (i === 0) ctx.moveTo(x, y);
+    else ctx.lineTo(x, y);
+    ctx.fillRect(x - 2, y - 2, 4, 4);
+  });
+  ctx.stroke();
+}
+
+function showKnn(): void {
+  const last = state.knn.at(-1);
+  if (last)
+    $('m-knn').textContent =
+      `${last.top1.toFixed(1)} % (top-5 ${last.top5.toFixed(1)} %) at step ${last.step}; ${last.bank} bank / ${last.query} query images, ${last.ms.toFixed(0)} ms`;
+  drawKnnChart();
+}
+
 function onStep(e: StepEvent): void {
   state.events.push(e);
   $('m-step').textContent = `${e.step} / ${e.totalSteps}`;
@@ -143,7 +182,9 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       state.started = { step: m.step, resumed: m.resumed, numParams: m.numParams };
       state.restored = m.history;
       state.events = [...m.history];
+      state.knn = [...m.knnHistory];
       drawChart();
+      showKnn();
       $('status').textContent =
         `${m.resumed ? `resumed at step ${m.step}` : 'started'}; ${m.numParams.toLocaleString()} parameters`;
       $<HTMLButtonElement>('pause').disabled = false;
@@ -151,6 +192,10 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       break;
     case 'step':
       onStep(m.event);
+      break;
+    case 'knn':
+      state.knn.push(m.point);
+      showKnn();
       break;
     case 'preview': {
       state.previews++;
@@ -213,7 +258,7 @@ function loadBundled(): Promise<ImageArray> {
   return bundled;
 }
 
-async function chosenImages(): Promise<{ images: ImageArray; name: string }> {
+async function chosenImages(): Promise<{ images: ImageArray; name: string; labelled?: ImageArray }> {
   const useFolder = document.querySelector<HTMLInputElement>('input[name=data]:checked')?.value === 'folder';
   const files = $<HTMLInputElement>('folder').files;
   if (useFolder && files && files.length > 0) {
@@ -229,7 +274,7 @@ async function chosenImages(): Promise<{ images: ImageArray; name: string }> {
   }
   const all = await loadBundled();
   const n = Number(params.get('images') ?? all.count);
-  return { images: takeImages(all, n), name: `fashion-mnist:${n}` };
+  return { images: takeImages(all, n), name: `fashion-mnist:${n}`, labelled: all };
 }
 
 function choice(): DemoChoice {
@@ -261,9 +306,15 @@ async function start(): Promise<void> {
   $<HTMLButtonElement>('start').disabled = true;
   try {
     await initBackendOnce();
-    const { images, name } = await chosenImages();
+    const { images, name, labelled } = await chosenImages();
     const c = choice();
     const every = Number(params.get('ckpt') ?? 10);
+    const knnEvery = Number(params.get('knn') ?? 10);
+    $('m-knn').textContent = labelled
+      ? knnEvery > 0
+        ? `every ${knnEvery} steps`
+        : 'off (?knn=0)'
+      : 'needs labelled images (the bundled subset); a folder has none';
     const failAt = params.get('simulateGpuFailureAt');
     send({
       type: 'start',
@@ -273,6 +324,7 @@ async function start(): Promise<void> {
       resume: true,
       checkpointEvery: every,
       simulateGpuFailureAt: failAt === null ? undefined : Number(failAt),
+      knn: labelled && knnEvery > 0 ? { images: labelled, every: knnEvery } : undefined,
     });
   } catch (e) {
     showError({ code: 'START', message: e instanceof Error ? e.message : String(e) });

@@ -2,6 +2,7 @@
 import type { BackendChoice, BackendInfo } from '@splitmask/core';
 import type { ImageArray } from '@splitmask/splitmask';
 import type { DemoChoice } from './config';
+import type { KnnPoint } from './knn';
 import type { ParityResult } from './parity';
 import type { StepEvent } from './session';
 
@@ -25,6 +26,8 @@ export type ToWorker =
       checkpointEvery: number;
       /** Debug: throw a simulated GPU out-of-memory error at this step on webgpu/webgl (tests the fallback). */
       simulateGpuFailureAt?: number;
+      /** k-NN monitor: labelled images (bank = first 256, query = last 128) and its period in steps. */
+      knn?: { images: ImageArray; every: number };
     }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -36,7 +39,15 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'backend'; info: BackendInfo }
   | { type: 'status'; message: string }
-  | { type: 'started'; step: number; resumed: boolean; numParams: number; history: StepEvent[] }
+  | {
+      type: 'started';
+      step: number;
+      resumed: boolean;
+      numParams: number;
+      history: StepEvent[];
+      knnHistory: KnnPoint[];
+    }
+  | { type: 'knn'; point: KnnPoint }
   | { type: 'step'; event: StepEvent }
   | { type: 'preview'; step: number; splits: Picture[]; tokens: Picture[]; labels: number[] }
   | { type: 'checkpoint'; step: number; bytes: number; ms: number }

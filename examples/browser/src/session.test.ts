@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { decodeSafetensors, SplitmaskError } from '@splitmask/core';
+import { decodeSafetensors, InvalidArgumentError, SplitmaskError } from '@splitmask/core';
+import { knnClassify } from '@splitmask/eval';
+import { encodeFeatures, imagesOf, toVitConfig } from '@splitmask/splitmask';
 import { describeEachBackend, expectNoLeakAsync } from '@splitmask/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { demoConfig } from './config';
 import { decodeSubset, takeImages } from './data';
+import { createKnnMonitor } from './knn';
 import { runParityCase } from './parity';
 import { createSession, peekCheckpoint } from './session';
 
@@ -73,6 +77,30 @@ describeEachBackend(
       });
     });
 
+    test('k-NN monitor: a finite percentage in [0, 100], no tensors left behind', async () => {
+      const s = await createSession({ config, images });
+      try {
+        const monitor = createKnnMonitor(bundled, { bankSize: 96, querySize: 32 });
+        const before = await monitor.evaluate(s);
+        for (let i = 0; i < 2; i++) await s.trainStep();
+        const n = tf.memory().numTensors;
+        const after = await monitor.evaluate(s);
+        expect(tf.memory().numTensors).toBe(n);
+        expect([before.step, after.step]).toEqual([0, 2]);
+        for (const p of [before, after]) {
+          expect(Number.isFinite(p.top1) && p.top1 >= 0 && p.top1 <= 100, JSON.stringify(p)).toBe(true);
+          expect(p.top5).toBeGreaterThanOrEqual(p.top1);
+          expect(p.top5).toBeLessThanOrEqual(100);
+          // 32 queries: accuracies are multiples of 100/32
+          expect((p.top1 * 32) / 100).toBeCloseTo(Math.round((p.top1 * 32) / 100), 6);
+        }
+        // far above chance (10 %) even for a random tiny encoder on Fashion-MNIST pixels
+        expect(before.top1).toBeGreaterThan(25);
+      } finally {
+        s.dispose();
+      }
+    });
+
     test('parity case: finite parts and gradients', async () => {
       const r = await runParityCase(bundled);
       expect(r.backend).toBe(backend);
@@ -91,6 +119,54 @@ test('parity case agrees across cpu and wasm', async () => {
   const wasm = await runParityCase(bundled);
   for (const k of ['total', 'mim', 'nce']) expect(wasm.parts[k]).toBeCloseTo(cpu.parts[k], 4);
   expect(Math.abs(wasm.gradNorm - cpu.gradNorm) / cpu.gradNorm).toBeLessThan(1e-3);
+});
+
+test('k-NN monitor = splitmask encodeFeatures (mean-pooled, normalised) + DINO k-NN on the same split', async () => {
+  const s = await createSession({ config, images });
+  try {
+    await s.trainStep();
+    const monitor = createKnnMonitor(bundled, { bankSize: 64, querySize: 40, k: 10 });
+    const got = await monitor.evaluate(s);
+    const vit = toVitConfig(config.model);
+    const idx = (a: number, n: number) => Array.from({ length: n }, (_, i) => a + i);
+    const labels = bundled.labels as Int32Array;
+    const bankF = encodeFeatures(
+      s.params.encoder,
+      imagesOf(bundled, idx(0, 64), 28),
+      64,
+      vit,
+      s.source.normalization,
+    );
+    const queryF = encodeFeatures(
+      s.params.encoder,
+      imagesOf(bundled, idx(472, 40), 28),
+      40,
+      vit,
+      s.source.normalization,
+    );
+    try {
+      const want = await knnClassify(bankF, labels.subarray(0, 64), queryF, labels.subarray(472), {
+        numClasses: 10,
+        k: 10,
+      });
+      expect(got.top1).toBe(want.top1);
+      expect(got.top5).toBe(want.top5);
+    } finally {
+      tf.dispose([bankF, queryF]);
+    }
+  } finally {
+    s.dispose();
+  }
+});
+
+test('k-NN monitor refuses unlabelled images and a split larger than the set, naming the sizes', () => {
+  const { labels: _, ...unlabelled } = takeImages(bundled, 64);
+  expect(() => createKnnMonitor(unlabelled)).toThrow(InvalidArgumentError);
+  expect(() => createKnnMonitor(unlabelled)).toThrow(/no labels for 64 images/);
+  expect(() => createKnnMonitor(bundled, { bankSize: 400, querySize: 200 })).toThrow(
+    /bankSize 400 \+ querySize 200 exceeds the 512 images/,
+  );
+  expect(() => createKnnMonitor(bundled, { bankSize: 8, querySize: 8 })).toThrow(/≥ k \(20\)/);
 });
 
 test('export is a timm-named state dict with [out, in] linear weights', async () => {

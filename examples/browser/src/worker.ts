@@ -21,6 +21,7 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import * as tf from '@tensorflow/tfjs-core';
 import { demoConfig } from './config';
 import { loadCheckpoint, saveCheckpoint } from './idb';
+import { createKnnMonitor, type KnnMonitor, type KnnPoint } from './knn';
 import { runParityCase } from './parity';
 import type { FromWorker, Picture, ToWorker } from './protocol';
 import { createSession, type Session, type StepEvent } from './session';
@@ -48,6 +49,9 @@ let looping = false;
 let lastCheckpoint: Uint8Array | undefined;
 /** Step events of this run (restored from the checkpoint after a reload). */
 let history: StepEvent[] = [];
+/** k-NN measurements of this run (restored with the checkpoint). */
+let knnHistory: KnnPoint[] = [];
+let knnMonitor: KnnMonitor | undefined;
 
 function errorInfo(e: unknown): { code: string; message: string } {
   const code = (e as { code?: string }).code ?? (e instanceof Error ? e.name : 'ERROR');
@@ -126,6 +130,7 @@ async function checkpointNow(s: Session): Promise<void> {
     fingerprint: s.fingerprint,
     savedAt: Date.now(),
     history: history.filter((e) => e.step <= s.step),
+    knn: knnHistory.filter((p) => p.step <= s.step),
   });
   post({ type: 'checkpoint', step: s.step, bytes: bytes.length, ms: performance.now() - t0 });
 }
@@ -140,14 +145,24 @@ async function startSession(checkpoint?: Uint8Array): Promise<Session> {
     onStatus: (message) => post({ type: 'status', message }),
   });
   history = history.filter((e) => e.step <= s.step);
+  knnHistory = knnHistory.filter((p) => p.step <= s.step);
   post({
     type: 'started',
     step: s.step,
     resumed: checkpoint !== undefined,
     numParams: countParams(s),
     history,
+    knnHistory,
   });
   return s;
+}
+
+/** Runs the k-NN monitor (when the run's images are labelled) unless this step was measured already. */
+async function measureKnn(s: Session): Promise<void> {
+  if (!knnMonitor || knnHistory.some((p) => p.step === s.step)) return;
+  const point = await knnMonitor.evaluate(s);
+  knnHistory.push(point);
+  post({ type: 'knn', point });
 }
 
 function countParams(s: Session): number {
@@ -196,6 +211,9 @@ async function loop(): Promise<void> {
         const event = await session.trainStep();
         history.push(event);
         post({ type: 'step', event });
+        const knnEvery = run.knn?.every ?? 0;
+        if (knnEvery > 0 && (event.step % knnEvery === 0 || event.step === event.totalSteps))
+          await measureKnn(session);
         const every = run.checkpointEvery;
         if (every > 0 && (event.step % every === 0 || event.step === event.totalSteps))
           await checkpointNow(session);
@@ -222,6 +240,15 @@ async function handle(msg: ToWorker): Promise<void> {
       run = msg;
       paused = false;
       history = [];
+      knnHistory = [];
+      knnMonitor = undefined;
+      if (msg.knn && msg.knn.every > 0) {
+        try {
+          knnMonitor = createKnnMonitor(msg.knn.images);
+        } catch (e) {
+          post({ type: 'error', ...errorInfo(e), fallback: 'training without the k-NN monitor' });
+        }
+      }
       session?.dispose();
       session = undefined;
       const stored = msg.resume ? await loadCheckpoint(msg.runKey) : undefined;
@@ -231,6 +258,7 @@ async function handle(msg: ToWorker): Promise<void> {
         checkpoint = stored.bytes;
         lastCheckpoint = stored.bytes;
         history = stored.history ?? [];
+        knnHistory = stored.knn ?? [];
       }
       try {
         session = await startSession(checkpoint);
@@ -239,6 +267,7 @@ async function handle(msg: ToWorker): Promise<void> {
         post({ type: 'error', ...errorInfo(e), fallback: 'starting from scratch' });
         session = await startSession();
       }
+      if (session.step === 0) await measureKnn(session); // the initial encoder's value
       if (!checkpoint) await checkpointNow(session);
       await preview(session);
       await loop();

@@ -32,6 +32,7 @@ type DemoState = {
   started?: { step: number; resumed: boolean; numParams: number };
   done: boolean;
   previews: number;
+  knn: { step: number; top1: number; top5: number; bank: number; query: number; ms: number }[];
 };
 
 const readState = (page: Page) =>
@@ -101,7 +102,7 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
   let profile: string;
   let ctx: BrowserContext;
   let nodeParity: ParityResult;
-  const timings: Record<string, number> = {};
+  const timings: Record<string, number | number[]> = {};
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
@@ -175,7 +176,7 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
   test('a GPU failure mid-run (simulated out of memory on webgl) is shown and training goes on on wasm', async () => {
     const page = await ctx.newPage();
     try {
-      const q = 'backend=webgl&size=tiny&tokenizer=random-projection&steps=3&batch=4&images=32&ckpt=1';
+      const q = 'backend=webgl&size=tiny&tokenizer=random-projection&steps=3&batch=4&images=32&ckpt=1&knn=0';
       await page.goto(`${url}?${q}&simulateGpuFailureAt=2&autostart=1`);
       const s = await waitFor(page, (x) => x.done, 'fallback run', 90_000);
       expect(s.errors).toHaveLength(1);
@@ -224,13 +225,15 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
 
   test('trains on the bundled data (wasm), loss decreases, a checkpoint survives a reload', async () => {
     const page = await ctx.newPage();
-    const q = 'backend=wasm&size=tiny&tokenizer=kmeans&steps=16&batch=16&images=128&ckpt=4&autostart=1';
+    const q = 'backend=wasm&size=tiny&tokenizer=kmeans&steps=16&batch=16&images=128&ckpt=4&knn=8&autostart=1';
     let t = Date.now();
     await page.goto(`${url}?${q}`);
     const s1 = await waitFor(page, (s) => s.checkpoints.some((c) => c.step === 8), 'first 8 steps', 90_000);
     timings.first8StepsMs = Date.now() - t;
     expect(s1.backend?.name).toBe('wasm');
     expect(s1.started).toMatchObject({ step: 0, resumed: false });
+    // k-NN monitor on the bundled labels: the initial encoder (step 0), then every 8 steps
+    expect(s1.knn.map((p) => p.step).slice(0, 2)).toEqual([0, 8]);
     expect(await page.locator('#previews canvas').count()).toBeGreaterThanOrEqual(8);
 
     // reload mid-run: the page finds the IndexedDB checkpoint (step ≥ 8) and continues from it
@@ -255,6 +258,17 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
     expect(last, `loss ${first} → ${last}`).toBeLessThan(first);
     timings.wasmImgsPerSec = Math.round(10 * mean(all.slice(-3).map((e) => e.imgsPerSec))) / 10;
     expect((await page.locator('#status').textContent()) ?? '').toContain('done: 16 steps');
+    // k-NN: steps 0 and 8 restored from the checkpoint record, 16 measured after the reload
+    expect(s2.knn.map((p) => p.step)).toEqual([0, 8, 16]);
+    for (const p of s2.knn) {
+      expect(Number.isFinite(p.top1) && p.top1 >= 0 && p.top1 <= 100, JSON.stringify(p)).toBe(true);
+      expect(p).toMatchObject({ bank: 256, query: 128 });
+    }
+    const knnLast = s2.knn[2];
+    expect((await page.locator('#m-knn').textContent()) ?? '').toContain(`${knnLast.top1.toFixed(1)} %`);
+    expect((await page.locator('#m-knn').textContent()) ?? '').toContain('at step 16');
+    timings.knnTop1 = s2.knn.map((p) => p.top1);
+    timings.knnMs = Math.round(s2.knn.reduce((a, p) => a + p.ms, 0) / s2.knn.length);
     await page.screenshot({ path: join(artifacts, 'e2e-trained.png'), fullPage: true });
     // the page's memory, workers included (cross-origin isolated pages only)
     timings.pageMemoryMiB = await page.evaluate(async () => {
