@@ -3,10 +3,9 @@
  * `LabelSmoothingCrossEntropy`: (1 − s)·nll + s·mean_C(−log p), averaged over the batch. Identical to
  * PyTorch's `F.cross_entropy(x, y, label_smoothing=s)`.
  */
-import { logSoftmax } from '@splitmask/core';
+import { crossEntropyPerRow, logSoftmax } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectDtype, expectInRange, expectRank, expectShape } from './internal/checks';
-import { tokenCrossEntropy } from './internal/numerics';
 
 /**
  * Cross-entropy with label smoothing over integer class labels.
@@ -29,7 +28,7 @@ export function labelSmoothingCrossEntropy(
   expectDtype('labelSmoothingCrossEntropy', 'labels', labels, 'int32');
   expectInRange('labelSmoothingCrossEntropy', 'smoothing', smoothing, 0, 1 - Number.EPSILON);
   return tf.tidy(() => {
-    const nll = tokenCrossEntropy(logits, labels); // [B]
+    const nll = crossEntropyPerRow(logits, labels); // [B]
     const smooth = tf.neg(tf.mean(logSoftmax(logits), 1)); // [B]
     return tf.mean(tf.add(tf.mul(nll, 1 - smoothing), tf.mul(smooth, smoothing))) as tf.Scalar;
   });

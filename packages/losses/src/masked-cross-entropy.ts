@@ -6,9 +6,10 @@
  * either fixed-length positions (the caller already selected M positions per image, the default) or
  * float weights (sum(w·ce) / sum(w)) — never a data-dependent boolean mask.
  */
+import { crossEntropyPerRow } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectDtype, expectRank, expectShape } from './internal/checks';
-import { tokenCrossEntropy, top1Correct, weightedMean } from './internal/numerics';
+import { top1Correct, weightedMean } from './internal/numerics';
 
 /** Monitoring view of the masked token loss (a type alias so `tidy` accepts it as a TensorContainer). */
 export type MaskedTokenStats = {
@@ -35,7 +36,7 @@ function validate(fn: string, logits: tf.Tensor, targets: tf.Tensor, weights?: t
 
 function perPositionLoss(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Tensor2D {
   const [b, m, v] = logits.shape;
-  const ce = tokenCrossEntropy(tf.reshape(logits, [b * m, v]), tf.reshape(targets, [b * m]));
+  const ce = crossEntropyPerRow(tf.reshape(logits, [b * m, v]), tf.reshape(targets, [b * m]));
   return tf.reshape(ce, [b, m]);
 }
 

@@ -21,55 +21,6 @@ export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
 }
 
 /**
- * Cross-entropy per row with integer targets, fused: value lse(x) − x[t] with the custom gradient
- * (softmax(x) − onehot(t))·dy. The forward picks x[t] with `gather` (its forward runs everywhere; only its
- * gradient needs UnsortedSegmentSum, which wasm lacks, and the gradient here is our own). The tape keeps
- * the logits (shared, not copied), lse [R] and the targets, not the extra [R, V] buffers of a composite
- * log-softmax + one-hot product, and intermediates are freed as soon as they are used: on the MIM
- * logits [B·M, V], the largest tensor of a step, this cuts the peak memory of forward + backward ~4×
- * and its time 4–7× on wasm (measured in the README).
- * Unlike core's `crossEntropyPerRow`, a target outside [0, V) gives +Infinity instead of a silent 0, so
- * that `assertFinite` catches it.
- * logits: [R, V], targets: [R] int32 → [R]
- */
-export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
-  const [r, v] = logits.shape;
-  // targets is closed over (it is not differentiated) and saved so that it outlives the caller's tidy.
-  const ce = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const lse = tf.tidy(() => {
-      const m = tf.max(x, 1, true); // [R, 1]; lse is shift-invariant, so m needs no gradient
-      return tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, m)), 1, true)), m); // [R, 1]
-    });
-    const value = tf.tidy(() => {
-      const valid = tf.logicalAnd(tf.greaterEqual(targets, 0), tf.less(targets, v)); // [R]
-      const rowStart = tf.mul(tf.range(0, r, 1, 'int32'), tf.scalar(v, 'int32'));
-      // invalid ids read column 0 and are overwritten below (where, not clipByValue: wasm 4.22's
-      // ClipByValue reads int32 data as float32)
-      const flat = tf.add(rowStart, tf.where(valid, targets, tf.zerosLike(targets)));
-      const picked = tf.gather(tf.reshape(x, [-1]), flat); // x[i, t_i], [R]
-      const ce = tf.sub(tf.reshape(lse, [-1]), picked);
-      return tf.where(valid, ce, tf.fill([r], Number.POSITIVE_INFINITY));
-    });
-    save([x, lse, targets]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [xs, lses, ts] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        // Step by step so that at most three [R, V] temporaries are alive at once.
-        const p = tf.tidy(() => tf.exp(tf.sub(xs, lses))); // softmax [R, V]
-        const onehot = oneHotFloat(ts, v);
-        const diff = tf.sub(p, onehot);
-        tf.dispose([p, onehot]);
-        const g = tf.mul(diff, tf.reshape(dy as tf.Tensor, [-1, 1]));
-        diff.dispose();
-        return [g];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor2D) => tf.Tensor1D;
-  return tf.tidy(() => ce(logits));
-}
-
-/**
  * sum(values·w) / sum(w), or the plain mean without weights. When sum(w) = 0 the result is 0 with zero
  * gradients (nothing to predict contributes nothing), provided the values are finite.
  * values: [...], weights: same shape → scalar
