@@ -182,13 +182,25 @@ async function demo(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+/** The `method` field of a --config file, if it is readable JSON (errors are reported later). */
+function methodInFile(file: string | boolean | undefined): unknown {
+  if (typeof file !== 'string') return undefined;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { method?: unknown }).method;
+  } catch {
+    return undefined;
+  }
+}
+
 async function pretrain(args: ParsedArgs): Promise<number> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const [dataset] = args.positionals;
   if (!dataset)
     throw new ConfigError(['pretrain: missing <dataset> (fashion-mnist or a folder)'], 'command line');
-  // DINO has its own config schema (resolvePretrainConfig rejects 'dino') and loop.
-  if (args.flags.method === 'dino') return pretrainDino(args, dataset, () => setBackend(args, log));
+  // DINO has its own config schema (resolvePretrainConfig rejects 'dino') and loop; a --config file with
+  // method 'dino' (e.g. a DINO run's config.json) selects it too.
+  if ((args.flags.method ?? methodInFile(args.flags.config)) === 'dino')
+    return pretrainDino(args, dataset, () => setBackend(args, log));
   const config = resolvePretrainConfig(configFromFlags(args, {}), undefined, 'config');
   const out = resolve(typeof args.flags.out === 'string' ? args.flags.out : './splitmask-run');
   const data = await loadImages(dataset, 'train', config.model);
