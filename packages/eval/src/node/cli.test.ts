@@ -94,6 +94,9 @@ test.each(['knn', 'linear', 'finetune'] as const)(
       testCount: 20,
     });
     expect(report.metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(20);
+    // --limit-test samples across the class-grouped test split, not its first (single-class) rows.
+    const classesSeen = report.metrics.confusion.filter((row: number[]) => row.some((v) => v > 0)).length;
+    expect(classesSeen).toBeGreaterThanOrEqual(3);
     expect(readFileSync(join(out, `${mode}.md`), 'utf8')).toContain('| true \\ predicted | T-shirt/top |');
     expect(existsSync(join(out, `${mode}-confusion.png`))).toBe(true);
     if (mode === 'finetune') expect(existsSync(join(out, 'finetune-accuracy.png'))).toBe(true);

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BackendChoice, disposeParams, initBackend, isBackendChoice } from '@splitmask/core';
+import { type BackendChoice, createRng, disposeParams, initBackend, isBackendChoice } from '@splitmask/core';
 import type { ImageDataset } from '@splitmask/datasets';
 import { imageFolder, loadFashionMnist, loadMnist } from '@splitmask/datasets/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -29,7 +29,7 @@ export const EVAL_USAGE = `Usage: splitmask eval knn|linear|finetune --checkpoin
   --backend     auto|cpu|wasm|webgl|webgpu|tensorflow (default auto)
   --out         output folder (default eval-out)
   --fraction    labelled fraction of the train set, class-balanced (default 1)
-  --limit-train / --limit-test  use only the first N images (quick checks)
+  --limit-train / --limit-test  use N images drawn at random under --seed (quick checks)
   --seed --epochs --lr --batch-size --k --temperature --pool --layer  override the config`;
 
 /** Parsed flags of `splitmask eval`. */
@@ -220,7 +220,15 @@ async function loadSplits(data: string): Promise<{ train: ImageDataset; test: Im
   };
 }
 
-const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+/**
+ * `n` of `length` indices drawn without replacement under `seed`, in ascending order. Not the first n:
+ * sources are often grouped by class (the embedded Fashion-MNIST split is), and a prefix would hold one
+ * class only.
+ */
+function sampleIndices(length: number, n: number, seed: number): Int32Array {
+  if (n >= length) return Int32Array.from({ length }, (_, i) => i);
+  return createRng(seed).permutation(length).slice(0, n).sort();
+}
 
 /**
  * Runs `splitmask eval ...`; returns the exit code (0 ok, 1 failure, 2 usage error).
@@ -274,8 +282,8 @@ export async function runEval(args: EvalArgs): Promise<EvalReport> {
   const enc = loadEncoderCheckpoint(args.checkpoint, { vit: file.vit as never });
   const { imageSize: s, inChans: c } = enc.cfg;
   const { train, test, name } = await loadSplits(args.data);
-  const trainAll = args.limitTrain ? range(Math.min(args.limitTrain, train.length)) : undefined;
-  const testIdx = args.limitTest ? range(Math.min(args.limitTest, test.length)) : undefined;
+  const trainAll = args.limitTrain ? sampleIndices(train.length, args.limitTrain, args.seed) : undefined;
+  const testIdx = args.limitTest ? sampleIndices(test.length, args.limitTest, args.seed + 1) : undefined;
   let trainData = await loadLabeledImages(train, s, c, trainAll);
   if (args.fraction < 1)
     trainData = selectImages(trainData, classBalancedSubset(trainData.labels, args.fraction, args.seed));
