@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Kernel-time breakdown of one training step (fwd + bwd of CE on the head) on a backend, via tf.profile.
 // Usage (after `pnpm build`): node bench/profile.mjs [--backend wasm] [--variant Ti/4] [--batch 32]
-//   [--depth 2] [--half] [--checkpoint]
+//   [--depth 2] [--half] [--checkpoint] [--top 15]
 import { createRng, crossEntropyPerRow, initBackend, toVariables, varList } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { initVitParams, resolveVitConfig, vitClassify, vitDims } from '../dist/index.js';
@@ -49,7 +49,8 @@ const byShape = {};
 let total = 0;
 for (const k of info.kernels) {
   const ms = Number(await k.kernelTimeMs) || 0;
-  total += ms;
+  // customGrad scopes are recorded as 'unnamed scope' around their inner kernels: not added to the total.
+  if (k.name !== 'unnamed scope') total += ms;
   byName[k.name] = (byName[k.name] ?? 0) + ms;
   const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
   byShape[key] = (byShape[key] ?? 0) + ms;
@@ -61,6 +62,8 @@ const top = (o, n) =>
 console.log(
   `total kernel time ${total.toFixed(0)} ms, peak ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB (tfjs count)`,
 );
-for (const [k, v] of top(byName, 12)) console.log(`  ${k.padEnd(24)} ${v.toFixed(0).padStart(6)} ms`);
+for (const [k, v] of top(byName, Number(arg('top', '12'))))
+  console.log(`  ${k.padEnd(24)} ${v.toFixed(0).padStart(6)} ms`);
 console.log('by input shapes:');
-for (const [k, v] of top(byShape, 15)) console.log(`  ${v.toFixed(0).padStart(6)} ms  ${k}`);
+for (const [k, v] of top(byShape, Number(arg('top', '15'))))
+  console.log(`  ${v.toFixed(0).padStart(6)} ms  ${k}`);
