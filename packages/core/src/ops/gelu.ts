@@ -13,22 +13,19 @@ function normalCdf(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.add(1, erfFast(tf.mul(x, Math.SQRT1_2))), 0.5);
 }
 
-// Closed-form gradient GELU'(x) = Φ(x) + x·φ(x): 7 backward kernels instead of the ~12 of autodiff
-// through erf. x and Φ(x) are kept for the backward pass: recomputing Φ there (~25 kernels of the
-// rational erf on wasm) cost 14 ms of a 60 ms fwd+bwd at [2112, 768] on wasm, about 4% of a ViT Ti/4
-// training step; keeping Φ holds one more tensor the size of the MLP hidden activation [B, N, 4D] per
-// block between forward and backward (6.5 MB per block at [64, 33, 768]). The gradient is unchanged:
-// Φ comes from the same ops either way.
+// Closed-form gradient GELU'(x) = Φ(x) + x·φ(x): 7 backward kernels plus Φ instead of the ~12 of
+// autodiff through erf. Only x is kept for the backward pass and Φ is recomputed there by the same ops
+// (bit-identical gradient): saving Φ would hold one more tensor the size of the MLP hidden activation [B, N, 4D]
+// per block between forward and backward (measured on wasm, [4096, 1536]: 25 MB more held).
 const geluExact = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  const cdf = normalCdf(x);
-  save([x, cdf]);
+  save([x]);
   return {
-    value: tf.mul(x, cdf),
+    value: tf.mul(x, normalCdf(x)),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
       tf.tidy(() => {
-        const [xs, cdfs] = saved;
+        const [xs] = saved;
         const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), INV_SQRT_2PI); // φ(x)
-        return [tf.mul(dy as tf.Tensor, tf.add(cdfs, tf.mul(xs, pdf)))];
+        return [tf.mul(dy as tf.Tensor, tf.add(normalCdf(xs), tf.mul(xs, pdf)))];
       }),
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
