@@ -19,6 +19,7 @@ import {
   toVariables,
 } from '@splitmask/core';
 import {
+  assignVariables,
   buildTokenizer,
   configFingerprint,
   createArraySource,
@@ -27,6 +28,7 @@ import {
   type ImageSource,
   NonFiniteLossError,
   type PretrainConfig,
+  restoreOptimizer,
   type SplitMaskParams,
   toVitConfig,
 } from '@splitmask/splitmask';
@@ -157,14 +159,8 @@ export async function createSession(opts: SessionOptions) {
   if (loaded) {
     const all = loaded.tensors;
     try {
-      for (const [n, v] of Object.entries(vars)) {
-        const t = all[`params.${n}`];
-        if (!t) throw new SplitmaskError('CHECKPOINT_MISMATCH', `checkpoint has no tensor 'params.${n}'`);
-        v.assign(t);
-      }
-      const moments: Record<string, tf.Tensor> = {};
-      for (const [key, t] of Object.entries(all)) if (key.startsWith('optim.')) moments[key.slice(6)] = t;
-      optimizer.setState({ ...loaded.state.optimizer, tensors: moments });
+      assignVariables(vars, all, 'params');
+      restoreOptimizer(optimizer, all, loaded.state.optimizer);
     } finally {
       tf.dispose(Object.values(all));
     }

@@ -68,6 +68,7 @@ export type { ProgressState } from './progress';
 export { createProgressBar, formatDuration, formatProgress } from './progress';
 export type { Color, RgbaImage } from './raster';
 export { createImage } from './raster';
+export { assignVariables, restoreOptimizer } from './restore';
 export type { ImageArray, ImageSource, Normalization } from './source';
 export { computeNormalization, createArraySource, imagesOf } from './source';
 export type {

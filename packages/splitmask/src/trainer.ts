@@ -30,6 +30,7 @@ import {
   type Tokenizer,
 } from './deps';
 import { createMethod, type PretrainMethodImpl } from './method';
+import { assignVariables, restoreOptimizer } from './restore';
 import type { ImageSource } from './source';
 
 /** A loss part became NaN or ±Inf: names the step, the micro-batch and the part. */
@@ -157,7 +158,6 @@ export async function createPretrainer(opts: PretrainerOptions) {
   const vars = flattenParams<tf.Variable>(params);
   const byVarName = new Map(Object.entries(vars).map(([n, v]) => [v.name, n]));
   // BEiT parameter groups: core's default no-decay rule (1-D, biases, norms, pos_embed, cls/mask tokens).
-  // BEiT parameter groups: core's default no-decay rule (1-D, biases, norms, pos_embed, cls/mask tokens).
   const optimizer: AdamW = createAdamW(vars, {
     beta1: cfg.optim.beta1,
     beta2: cfg.optim.beta2,
@@ -168,19 +168,12 @@ export async function createPretrainer(opts: PretrainerOptions) {
   if (loaded) {
     const all = toTfTensors(loaded.tensors);
     try {
-      for (const [n, v] of Object.entries(vars)) {
-        const t = all[`params.${n}`];
-        if (!t)
-          throw new SplitmaskError(
-            'CHECKPOINT_MISMATCH',
-            `checkpoint ${loaded.path} has no tensor 'params.${n}'`,
-          );
-        v.assign(t);
-      }
-      const moments: Record<string, tf.Tensor> = {};
-      for (const [key, t] of Object.entries(all)) if (key.startsWith('optim.')) moments[key.slice(6)] = t;
-      const saved = loaded.state.optimizer as { stepCount: number; paramSteps: Record<string, number> };
-      optimizer.setState({ ...saved, tensors: moments });
+      assignVariables(vars, all, 'params', `checkpoint ${loaded.path}`);
+      restoreOptimizer(
+        optimizer,
+        all,
+        loaded.state.optimizer as { stepCount: number; paramSteps: Record<string, number> },
+      );
     } finally {
       tf.dispose(Object.values(all));
     }

@@ -22,6 +22,7 @@ import { teacherTempSchedule } from '@splitmask/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointManager } from '../checkpoint';
 import type { PretrainConfig } from '../config';
+import { restoreOptimizer } from '../restore';
 import type { ImageSource } from '../source';
 import { type DinoConfig, DinoConfigError } from './config';
 import { momentumSchedule } from './ema';
@@ -303,13 +304,11 @@ function restore(target: RestoreTarget, loaded: ReturnType<CheckpointManager['lo
     take('student', target.student);
     take('teacher', target.teacher);
     target.center.assign(host.center);
-    const optim = loaded.state.optim as { stepCount: number; paramSteps: Record<string, number> };
-    const tensors = Object.fromEntries(
-      Object.entries(host)
-        .filter(([k]) => k.startsWith('optim.'))
-        .map(([k, v]) => [k.slice('optim.'.length), v]),
+    restoreOptimizer(
+      target.optimizer,
+      host,
+      loaded.state.optim as { stepCount: number; paramSteps: Record<string, number> },
     );
-    target.optimizer.setState({ stepCount: optim.stepCount, paramSteps: optim.paramSteps, tensors });
   } finally {
     tf.dispose(Object.values(host));
   }
