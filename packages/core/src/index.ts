@@ -57,6 +57,15 @@ export { LAYER_NORM_EPS, layerNorm, layerNormNaive } from './ops/layer-norm';
 export { linear, linearNaive } from './ops/linear';
 export { crossEntropyPerRow, logSoftmax } from './ops/log-softmax';
 export { sumRows } from './ops/sum-rows';
+export {
+  disableWasmGemm,
+  installWasmGemm,
+  matMul2d,
+  WASM_GEMM_KERNEL,
+  WASM_SUM_ROWS_KERNEL,
+  wasmGemmActive,
+  wasmSumRows,
+} from './ops/wasm-gemm/wasm-gemm';
 export type { AdamW, AdamWOptions, AdamWParamGroup, AdamWState, AdamWStepArgs } from './optim/adamw';
 export { createAdamW } from './optim/adamw';
 export {

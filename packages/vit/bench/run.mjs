@@ -5,7 +5,7 @@
 // Each (backend, case, mode) runs in a fresh Node process so peak RSS and the wasm heap size (which
 // only grows) are per measurement.
 // --steps 0 measures one cold call (for cases where a step takes minutes, e.g. S/16 at batch 32).
-// Usage (after `pnpm build`): node bench/run.mjs [--backends wasm,cpu] [--cases ti4,s16b8,s16b32]
+// Usage (after `pnpm build`): node bench/run.mjs [--backends wasm,wasm-xnnpack,cpu] [--cases ti4,s16b8,s16b32]
 //   [--modes full,half,ckpt] [--steps 2]
 // Writes bench-results/vit.json; with bench-results/vit-torch.json present, adds ratios to PyTorch.
 import { execFileSync } from 'node:child_process';
@@ -35,7 +35,9 @@ async function single(backend, name, mode) {
   );
   const tf = await import('@tensorflow/tfjs-core');
   const { initVitParams, resolveVitConfig, vitClassify, vitDims } = await import('../dist/index.js');
-  const info = await initBackend(backend);
+  // 'wasm-xnnpack': wasm with tfjs's own matmul (XNNPACK) instead of core's wasm GEMM, for comparison.
+  const xnn = backend === 'wasm-xnnpack';
+  const info = await initBackend(xnn ? 'wasm' : backend, xnn ? { wasmGemm: false } : {});
   const [variant, batch] = CASES[name];
   const b = backend === 'cpu' ? Math.min(batch, 8) : batch;
   const cfg = resolveVitConfig(variant, { numClasses: 10 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../errors';
+import { wasmGemmActive } from '../ops/wasm-gemm/wasm-gemm';
 import { AUTO_ORDER, BACKEND_CHOICES, installCommand } from './choices';
 import { BackendUnavailableError } from './errors';
 import { backendInfo, detectRuntime, initBackend } from './init-backend';
@@ -56,6 +57,16 @@ describe('initBackend', () => {
     expect(info).toMatchObject({ name: 'wasm', simd: true, threads: 1, adapter: null });
     expect(info.notes.join()).toMatch(/threads: unavailable in Node/);
     expect(tf.sum(tf.tensor([1, 2, 3])).dataSync()[0]).toBe(6);
+  });
+
+  test("wasm: splitmask's GEMM is installed, and the wasmGemm option turns it off and on again", async () => {
+    expect((await initBackend('wasm')).notes.join()).toMatch(/splitmask's wasm GEMM for linear layers/);
+    expect(wasmGemmActive()).toBe(true);
+    const off = await initBackend('wasm', { wasmGemm: false });
+    expect(off.notes.join()).toMatch(/XNNPACK \(splitmask's wasm GEMM turned off/);
+    expect(wasmGemmActive()).toBe(false);
+    await initBackend('wasm');
+    expect(wasmGemmActive()).toBe(true);
   });
 
   test.each([

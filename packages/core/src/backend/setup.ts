@@ -4,6 +4,7 @@
  * Every failure becomes a BackendUnavailableError that says what to install or change.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { disableWasmGemm, installWasmGemm } from '../ops/wasm-gemm/wasm-gemm';
 import { BACKEND_PACKAGES, type ConcreteBackend, installCommand, type Runtime } from './choices';
 import { BackendUnavailableError } from './errors';
 
@@ -21,6 +22,11 @@ export interface InitBackendOptions {
    * `{ '@tensorflow/tfjs-backend-wasm': () => import('@tensorflow/tfjs-backend-wasm') }`.
    */
   importers?: Readonly<Record<string, () => Promise<unknown>>>;
+  /**
+   * wasm: run `linear`'s matmuls on splitmask's own GEMM (ops/wasm-gemm; ~1.5x tfjs's XNNPACK on one
+   * thread). Default true; skipped by itself on threaded wasm builds, where XNNPACK has the threads.
+   */
+  wasmGemm?: boolean;
   /** webgpu in Node: options passed to Dawn's `create()` (e.g. `['backend=vulkan']`). */
   dawnOptions?: string[];
 }
@@ -131,6 +137,16 @@ async function setupWasm(runtime: Runtime, opts: InitBackendOptions): Promise<Se
     threads = (mod.getThreadsCount as () => number)();
   } catch {
     // getThreadsCount throws before the backend's first init; setBackend above has run it.
+  }
+  if (opts.wasmGemm === false) {
+    disableWasmGemm();
+    notes.push("matmul: tfjs's XNNPACK (splitmask's wasm GEMM turned off by the wasmGemm option)");
+  } else if (threads === 1) {
+    notes.push(
+      (await installWasmGemm())
+        ? "matmul: splitmask's wasm GEMM for linear layers (ops/wasm-gemm)"
+        : "matmul: tfjs's XNNPACK (splitmask's wasm GEMM could not be linked to this backend's memory)",
+    );
   }
   return { simd, threads, adapter: null, notes };
 }

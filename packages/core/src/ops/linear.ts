@@ -3,22 +3,24 @@
  *
  * Weights are stored `[in, out]` (timm stores `[out, in]`; checkpoints transpose at the boundary) so the
  * forward is a flag-free 2-D matmul. tfjs's own matMul gradient uses transpose flags, which on wasm fall
- * off XNNPACK onto a ~2 GFLOP/s scalar loop (BACKENDS.md); this custom gradient materialises the
- * transposes explicitly so all three matmuls of a training step stay flag-free (4x faster on wasm).
+ * off XNNPACK onto a ~2 GFLOP/s scalar loop (BACKENDS.md). The three matmuls of a step go through
+ * `matMul2d`: on wasm our own GEMM (wasm-gemm/, reads transposed operands while packing, ~1.5x
+ * XNNPACK), elsewhere a flag-free tfjs matMul after explicit transposes (4x the flagged one on wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors';
 import { sumRowsNoGrad } from './sum-rows';
+import { matMul2d } from './wasm-gemm/wasm-gemm';
 
 // tfjs types customGrad's variadic inputs as a union with the save function; the cast states the real arity.
 const linear2d = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
-    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+    value: matMul2d(x as tf.Tensor2D, w as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       const g = dy as tf.Tensor2D;
-      return [tf.matMul(g, tf.transpose(ws)), tf.matMul(tf.transpose(xs), g)];
+      return [matMul2d(g, ws, false, true), matMul2d(xs, g, true, false)];
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
@@ -28,11 +30,11 @@ const linear2d = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFu
 const linear2dBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
-    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
+    value: tf.add(matMul2d(x as tf.Tensor2D, w as tf.Tensor2D), b),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       const g = dy as tf.Tensor2D;
-      return [tf.matMul(g, tf.transpose(ws)), tf.matMul(tf.transpose(xs), g), sumRowsNoGrad(g)];
+      return [matMul2d(g, ws, false, true), matMul2d(xs, g, true, false), sumRowsNoGrad(g)];
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (

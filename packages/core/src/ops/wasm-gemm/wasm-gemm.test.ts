@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { expectNoLeak, useBackend } from '@splitmask/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ShapeError } from '../../errors';
+import { linear } from '../linear';
+import { GEMM_C_SHA256 } from './gemm-wasm';
+import { matMul2d, WASM_GEMM_KERNEL, wasmGemmActive, wasmSumRows } from './wasm-gemm';
+
+/** op(a)·op(b) in float64 on the host: the reference, independent of every tfjs kernel. */
+function hostGemm(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  tA: boolean,
+  tB: boolean,
+) {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[tA ? p * m + i : i * k + p] * b[tB ? j * k + p : p * n + j];
+      out[i * n + j] = s;
+    }
+  return out;
+}
+
+function maxRelErr(got: Float32Array, want: Float64Array): number {
+  let worst = 0;
+  for (let i = 0; i < want.length; i++)
+    worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+  return worst;
+}
+
+test('the committed binary was built from the committed gemm.c (tools/build_wasm_gemm.sh)', () => {
+  const source = readFileSync(new URL('./gemm.c', import.meta.url));
+  expect(createHash('sha256').update(source).digest('hex')).toBe(GEMM_C_SHA256);
+});
+
+describe('wasm GEMM', () => {
+  // tf.setBackend, not initBackend: the GEMM installs itself on first use (and initBackend's own
+  // install is tested in init-backend.test.ts, which needs to run before any initBackend).
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+
+  test('installs itself on first use on wasm, registered as a kernel; off on cpu', async () => {
+    expect(wasmGemmActive()).toBe(true);
+    expect(tf.getKernel(WASM_GEMM_KERNEL, 'wasm')).toBeDefined();
+    await useBackend('cpu');
+    expect(wasmGemmActive()).toBe(false);
+    await useBackend('wasm');
+    expect(wasmGemmActive()).toBe(true);
+  });
+
+  // Edges of every blocking level: MR 4, NR 8, MC 128, KC 256 (partial tiles, several K blocks).
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [4, 8, 256],
+    [5, 9, 257],
+    [130, 17, 300],
+    [129, 64, 513],
+    [64, 130, 31],
+  ];
+  for (const [m, n, k] of shapes) {
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      test(`[${m}x${k}]·[${k}x${n}] transposeA=${tA} transposeB=${tB} equals a float64 host GEMM`, () => {
+        const a = tf.randomNormal(tA ? [k, m] : [m, k], 0, 1, 'float32', m + k) as tf.Tensor2D;
+        const b = tf.randomNormal(tB ? [n, k] : [k, n], 0, 1, 'float32', n + 2 * k) as tf.Tensor2D;
+        const want = hostGemm(a.dataSync() as Float32Array, b.dataSync() as Float32Array, m, n, k, tA, tB);
+        const c = matMul2d(a, b, tA, tB);
+        expect(c.shape).toEqual([m, n]);
+        expect(maxRelErr(c.dataSync() as Float32Array, want)).toBeLessThan(2e-6 * Math.sqrt(k) + 1e-6);
+        expectNoLeak(() => matMul2d(a, b, tA, tB), 'matMul2d');
+        tf.dispose([a, b, c]);
+      });
+    }
+  }
+
+  test('leaves its inputs untouched and overwrites (does not accumulate into) a reused output block', () => {
+    const a = tf.randomNormal([37, 300], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const b = tf.randomNormal([300, 19], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const a0 = a.dataSync().slice();
+    const first = matMul2d(a, b);
+    const v = first.dataSync().slice();
+    first.dispose(); // tfjs's malloc hands the same block to the next output
+    const second = matMul2d(a, b);
+    expect(second.dataSync()).toEqual(v);
+    expect(a.dataSync()).toEqual(a0);
+    tf.dispose([a, b, second]);
+  });
+
+  test("K = 0 gives zeros (tfjs-wasm's BatchMatMul leaves garbage there)", () => {
+    const e = matMul2d(tf.zeros([3, 0]) as tf.Tensor2D, tf.zeros([0, 4]) as tf.Tensor2D);
+    expect(e.shape).toEqual([3, 4]);
+    expect(Array.from(e.dataSync())).toEqual(new Array(12).fill(0));
+  });
+
+  test('mismatched inner dimensions or ranks: a ShapeError naming both shapes', () => {
+    const a = tf.zeros([3, 4]) as tf.Tensor2D;
+    expect(() => matMul2d(a, tf.zeros([5, 2]) as tf.Tensor2D)).toThrow(ShapeError);
+    expect(() => matMul2d(a, tf.zeros([5, 2]) as tf.Tensor2D)).toThrow(/\[3,4\].*\[5,2\]/);
+    expect(() => matMul2d(a, tf.zeros([4]) as unknown as tf.Tensor2D)).toThrow(ShapeError);
+    expect(matMul2d(a, tf.zeros([5, 3]) as tf.Tensor2D, true, true).shape).toEqual([4, 5]);
+  });
+
+  test('linear on the GEMM: value and all three gradients equal the cpu backend', async () => {
+    const run = () => {
+      const x = tf.randomNormal([6, 11, 20], 0, 1, 'float32', 3);
+      const w = tf.randomNormal([20, 13], 0, 1, 'float32', 4);
+      const bias = tf.randomNormal([13], 0, 1, 'float32', 5);
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(linear(xx, ww, bb)));
+      const { value, grads } = tf.valueAndGrads(f)([x, w, bias]);
+      return [value, ...grads].map((t) => Array.from(t.dataSync()));
+    };
+    const onWasm = run();
+    await useBackend('cpu');
+    const onCpu = run();
+    await useBackend('wasm');
+    for (let i = 0; i < onCpu.length; i++) {
+      const want = Float64Array.from(onCpu[i]);
+      expect(maxRelErr(Float32Array.from(onWasm[i]), want), `output ${i}`).toBeLessThan(1e-4);
+    }
+  });
+
+  test('the wasm heap does not grow over repeated calls (the scratch block is freed)', () => {
+    const a = tf.randomNormal([200, 300], 0, 1, 'float32', 6) as tf.Tensor2D;
+    const b = tf.randomNormal([300, 150], 0, 1, 'float32', 7) as tf.Tensor2D;
+    tf.dispose(matMul2d(a, b, false, false));
+    const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+    const before = heap();
+    for (let i = 0; i < 50; i++) tf.dispose(matMul2d(a, b));
+    expect(heap()).toBe(before);
+    tf.dispose([a, b]);
+  });
+});
+
+describe('wasm sum_rows', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+  for (const [r, d] of [
+    [1, 1],
+    [7, 3],
+    [2112, 768],
+    [33, 21],
+    [5, 16],
+  ] as const) {
+    test(`[${r}, ${d}] → [${d}] equals a float64 host sum, no leak`, () => {
+      const x = tf.randomNormal([r, d], 0, 1, 'float32', r + d) as tf.Tensor2D;
+      const v = x.dataSync();
+      const want = new Float64Array(d);
+      for (let i = 0; i < r; i++) for (let j = 0; j < d; j++) want[j] += v[i * d + j];
+      const got = wasmSumRows(x);
+      expect(got?.shape).toEqual([d]);
+      expect(maxRelErr(got?.dataSync() as Float32Array, want)).toBeLessThan(1e-5 * Math.sqrt(r));
+      expectNoLeak(() => wasmSumRows(x) as tf.Tensor, 'wasmSumRows');
+      tf.dispose([x, got as tf.Tensor]);
+    });
+  }
+  test('is null (caller falls back) on cpu, for empty or non-float input', async () => {
+    expect(wasmSumRows(tf.zeros([0, 3]) as tf.Tensor2D)).toBeNull();
+    expect(wasmSumRows(tf.zeros([2, 3], 'int32') as tf.Tensor2D)).toBeNull();
+    await useBackend('cpu');
+    expect(wasmSumRows(tf.zeros([2, 3]) as tf.Tensor2D)).toBeNull();
+    await useBackend('wasm');
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * Our own f32 GEMM on tfjs's wasm backend (gemm.c), used by `linear` for its forward and both gradients.
+ *
+ * tfjs-wasm's BatchMatMul (XNNPACK) runs these shapes at 20-27 GFLOP/s on one thread and needs the
+ * transposes of a weight gradient materialised first; gemm.c reaches 34-40 GFLOP/s and reads transposed
+ * operands while packing (numbers: packages/core/README.md). The module imports tfjs-wasm's own
+ * `WebAssembly.Memory`, so it reads inputs and writes the output in place: no copies.
+ *
+ * `initBackend('wasm')` installs it (asynchronously); a wasm backend activated some other way
+ * (`tf.setBackend('wasm')`) gets it on first use, compiled synchronously (a browser's main thread
+ * refuses that for modules over 4 KB: there, call `installWasmGemm()` once). `initBackend('wasm',
+ * { wasmGemm: false })` or `disableWasmGemm()` opts out. Everywhere else (other backends, a threaded
+ * wasm build whose memory is shared, a failed install) `matMul2d` is the flag-free tfjs matMul with
+ * explicit transposes, as before.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError } from '../../errors';
+import { GEMM_WASM_BASE64 } from './gemm-wasm';
+
+/** The tfjs kernel names registered for the wasm backend. */
+export const WASM_GEMM_KERNEL = 'SplitmaskGemm';
+export const WASM_SUM_ROWS_KERNEL = 'SplitmaskSumRows';
+
+interface GemmExports {
+  gemm(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    work: number,
+  ): void;
+  gemm_work_floats(n: number): number;
+  sum_rows(x: number, out: number, rows: number, cols: number): void;
+}
+
+// core's tsconfig has neither DOM nor Node types; the few WebAssembly members used here, typed.
+interface WasmMemory {
+  buffer: ArrayBuffer | SharedArrayBuffer;
+}
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: unknown }>;
+}
+const WA = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+const decodeAtob = (globalThis as unknown as { atob: (s: string) => string }).atob;
+
+/** The parts of tfjs-backend-wasm's BackendWasm this file touches (duck-typed: no import of it). */
+interface WasmBackendLike {
+  wasm: {
+    asm?: { memory?: WasmMemory };
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+  };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+interface GemmAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+// One instance per backend object (each tfjs-wasm backend owns its memory), kept on the backend under a
+// global symbol so that two copies of this module in one app share it. false: opted out or failed.
+const STATE = Symbol.for('@splitmask/core.wasmGemm');
+type Holder = { [STATE]?: GemmExports | false };
+const stateOf = (backend: unknown): GemmExports | false | undefined => (backend as Holder)[STATE];
+const setState = (backend: unknown, s: GemmExports | false) => {
+  (backend as Holder)[STATE] = s;
+};
+let compiled: Promise<object> | undefined;
+
+function decodeBase64(s: string): Uint8Array {
+  const bin = decodeAtob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function gemmKernel({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = attrs as unknown as GemmAttrs;
+  const be = backend as WasmBackendLike;
+  const gemm = stateOf(be);
+  if (!gemm) throw new Error(`${WASM_GEMM_KERNEL}: not installed on this wasm backend`);
+  // a: [M, K] (stored [K, M] when transposeA), b: [K, N] (stored [N, K] when transposeB)
+  const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const n = transposeB ? b.shape[0] : b.shape[1];
+  const out = be.makeOutput([m, n], 'float32');
+  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const work = be.wasm._malloc(gemm.gemm_work_floats(n) * 4);
+  try {
+    gemm.gemm(ptr(a), ptr(b), ptr(out), m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, work);
+  } finally {
+    be.wasm._free(work);
+  }
+  return out;
+}
+
+function sumRowsKernel({
+  inputs,
+  backend,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+}): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const be = backend as WasmBackendLike;
+  const kernels = stateOf(be);
+  if (!kernels) throw new Error(`${WASM_SUM_ROWS_KERNEL}: not installed on this wasm backend`);
+  const [rows, cols] = x.shape; // x: [R, D] → [D]
+  const out = be.makeOutput([cols], 'float32');
+  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  kernels.sum_rows(ptr(x), ptr(out), rows, cols);
+  return out;
+}
+
+function registerKernels(): void {
+  for (const [kernelName, kernelFunc] of [
+    [WASM_GEMM_KERNEL, gemmKernel],
+    [WASM_SUM_ROWS_KERNEL, sumRowsKernel],
+  ] as const) {
+    if (!tf.getKernel(kernelName, 'wasm')) {
+      tf.registerKernel({
+        kernelName,
+        backendName: 'wasm',
+        kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+      });
+    }
+  }
+}
+
+/** tfjs-wasm's memory when ours can link to it: a private (non-shared) one; a threaded build's is shared. */
+function linkableMemory(backend: WasmBackendLike): WasmMemory | null {
+  const memory = backend.wasm?.asm?.memory;
+  return memory instanceof WA.Memory && memory.buffer instanceof ArrayBuffer ? memory : null;
+}
+
+/**
+ * Installs the GEMM on the active backend when it is tfjs-wasm with a private memory. Resolves to
+ * whether it is in use; never throws (a failure leaves tfjs's matMul in charge).
+ */
+export async function installWasmGemm(): Promise<boolean> {
+  if (tf.getBackend() !== 'wasm') return false;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  if (stateOf(backend)) return true;
+  const memory = linkableMemory(backend);
+  if (!memory) {
+    setState(backend, false);
+    return false;
+  }
+  try {
+    compiled ??= WA.compile(decodeBase64(GEMM_WASM_BASE64));
+    const instance = await WA.instantiate(await compiled, { env: { memory } });
+    setState(backend, instance.exports as GemmExports);
+    registerKernels();
+    return true;
+  } catch {
+    setState(backend, false);
+    return false;
+  }
+}
+
+/** Keeps the active wasm backend on tfjs's own matmul (XNNPACK), e.g. to compare the two. */
+export function disableWasmGemm(): void {
+  if (tf.getBackend() === 'wasm') setState(tf.backend(), false);
+}
+
+/** First use on a wasm backend nobody installed it on: compile and link synchronously, once. */
+function installSync(backend: WasmBackendLike): GemmExports | false {
+  const memory = linkableMemory(backend);
+  let state: GemmExports | false = false;
+  if (memory) {
+    try {
+      const module = new WA.Module(decodeBase64(GEMM_WASM_BASE64));
+      state = new WA.Instance(module, { env: { memory } }).exports as GemmExports;
+      registerKernels();
+    } catch {
+      state = false; // e.g. a browser main thread refusing a synchronous compile
+    }
+  }
+  setState(backend, state);
+  return state;
+}
+
+/** Whether `matMul2d` runs on our GEMM right now (the active backend is wasm and has it). */
+export function wasmGemmActive(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const state = stateOf(backend);
+  return (state === undefined ? installSync(backend) : state) !== false;
+}
+
+/**
+ * op(a)·op(b) for 2-D float32 tensors; op transposes when its flag is set. No gradient of its own:
+ * callers wrap it in a customGrad (as `linear` does).
+ * a: [M, K] or [K, M], b: [K, N] or [N, K] → [M, N]
+ */
+export function matMul2d(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor2D {
+  if (a.rank !== 2 || b.rank !== 2) {
+    throw new ShapeError(`matMul2d: expected 2-D operands, got [${a.shape}] and [${b.shape}]`);
+  }
+  const k = transposeA ? a.shape[0] : a.shape[1];
+  if ((transposeB ? b.shape[1] : b.shape[0]) !== k) {
+    throw new ShapeError(
+      `matMul2d: inner dimensions differ: a [${a.shape}]${transposeA ? 'ᵀ' : ''} · b [${b.shape}]${transposeB ? 'ᵀ' : ''}`,
+    );
+  }
+  const m = transposeA ? a.shape[1] : a.shape[0];
+  const n = transposeB ? b.shape[0] : b.shape[1];
+  // tfjs-wasm's own BatchMatMul leaves an uninitialised output when K = 0 (tfjs 4.22).
+  if (k === 0) return tf.zeros([m, n], a.dtype) as tf.Tensor2D;
+  const usable = a.dtype === 'float32' && b.dtype === 'float32' && m > 0 && n > 0;
+  if (usable && wasmGemmActive()) {
+    return tf.engine().runKernel(WASM_GEMM_KERNEL, { a, b }, {
+      transposeA,
+      transposeB,
+    } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  }
+  // tfjs's transpose flags fall off XNNPACK onto a ~2 GFLOP/s loop on wasm (BACKENDS.md): transpose first.
+  return tf.tidy(() => tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b));
+}
+
+/**
+ * Column sums x [R, D] → [D] in one pass on wasm (sum_rows in gemm.c); elsewhere null, and the caller
+ * uses its own formulation. No gradient of its own.
+ */
+export function wasmSumRows(x: tf.Tensor2D): tf.Tensor1D | null {
+  if (x.dtype !== 'float32' || x.size === 0 || !wasmGemmActive()) return null;
+  return tf.engine().runKernel(WASM_SUM_ROWS_KERNEL, { x }, {}) as tf.Tensor1D;
+}
