@@ -59,10 +59,17 @@ export { crossEntropyPerRow, logSoftmax } from './ops/log-softmax';
 export { sumRows } from './ops/sum-rows';
 export {
   disableWasmGemm,
+  fusedSelfAttention,
   installWasmGemm,
   matMul2d,
+  WASM_GELU_GRAD_KERNEL,
+  WASM_GELU_KERNEL,
   WASM_GEMM_KERNEL,
+  WASM_MHA_GRAD_KERNEL,
+  WASM_MHA_KERNEL,
   WASM_SUM_ROWS_KERNEL,
+  wasmGelu,
+  wasmGeluGrad,
   wasmGemmActive,
   wasmSumRows,
 } from './ops/wasm-gemm/wasm-gemm';

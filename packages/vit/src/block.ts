@@ -10,6 +10,7 @@
 import {
   createRng,
   flattenParams,
+  fusedSelfAttention,
   gelu,
   InvalidArgumentError,
   layerNorm,
@@ -41,15 +42,20 @@ function lin(p: LinearParams, x: tf.Tensor3D): tf.Tensor3D {
 }
 
 /**
- * Multi-head self-attention. x: [B, N, D] → { out: [B, N, D], attn: [B, H, N, N] }.
- * One fused qkv matmul, then heads are split with a rank-4 transpose ([B, N, 3H, Dh] → [B, 3H, N, Dh])
- * and `split`: tfjs-wasm's rank-5 transpose (timm's `reshape(B, N, 3, H, Dh).permute(2, 0, 3, 1, 4)`)
- * measured 50× slower than rank-4 and took a quarter of a Ti/4 training step.
+ * Multi-head self-attention. x: [B, N, D] → { out: [B, N, D], attn?: [B, H, N, N] }.
+ * One fused qkv matmul. Without `withAttn`, core's `fusedSelfAttention` does the rest where it exists
+ * (wasm: one kernel each way, no head split/merge). Otherwise heads are split with a rank-4 transpose
+ * ([B, N, 3H, Dh] → [B, 3H, N, Dh]) and `split`: tfjs-wasm's rank-5 transpose (timm's
+ * `reshape(B, N, 3, H, Dh).permute(2, 0, 3, 1, 4)`) measured 50× slower than rank-4 and took a quarter
+ * of a Ti/4 training step.
  */
-function attention(p: BlockParams['attn'], x: tf.Tensor3D, numHeads: number) {
+function attention(p: BlockParams['attn'], x: tf.Tensor3D, numHeads: number, withAttn: boolean) {
   const [b, n, d] = x.shape;
   const dh = d / numHeads;
-  const qkv = tf.reshape(lin(p.qkv, x), [b, n, 3 * numHeads, dh]);
+  const qkv3 = lin(p.qkv, x); // [B, N, 3D]
+  const fused = withAttn ? null : fusedSelfAttention(qkv3, numHeads);
+  if (fused) return { out: lin(p.proj, fused), attn: undefined };
+  const qkv = tf.reshape(qkv3, [b, n, 3 * numHeads, dh]);
   const [q, k, v] = tf.split(tf.transpose(qkv, [0, 2, 1, 3]), 3, 1) as tf.Tensor4D[]; // [B, H, N, Dh] each
   const kT = tf.transpose(k, [0, 1, 3, 2]) as tf.Tensor4D; // [B, H, Dh, N]
   const attn = tf.softmax(bmm(tf.mul(q, dh ** -0.5) as tf.Tensor4D, kT)) as tf.Tensor4D; // [B, H, N, N]
@@ -78,7 +84,13 @@ function residual(
   return tf.add(x, rate > 0 ? dropPath(scaled, rate, seed) : scaled) as tf.Tensor3D;
 }
 
-function blockForward(p: BlockParams, x: tf.Tensor3D, cfg: BlockConfig, opts: BlockOptions) {
+function blockForward(
+  p: BlockParams,
+  x: tf.Tensor3D,
+  cfg: BlockConfig,
+  opts: BlockOptions,
+  withAttn: boolean,
+) {
   if (x.rank !== 3 || x.shape[2] !== p.norm1.weight.shape[0] || x.shape[2] % cfg.numHeads !== 0) {
     throw new ShapeError(
       `transformerBlock: expected x [B, N, D=${p.norm1.weight.shape[0]}] with D divisible by numHeads=${cfg.numHeads}, got [${x.shape}]`,
@@ -92,7 +104,7 @@ function blockForward(p: BlockParams, x: tf.Tensor3D, cfg: BlockConfig, opts: Bl
     rate > 0
       ? [createRng(opts.seed!).split(1).nextUint32(), createRng(opts.seed!).split(2).nextUint32()]
       : [0, 0];
-  const a = attention(p.attn, layerNorm(x, p.norm1, cfg.layerNormEps), cfg.numHeads);
+  const a = attention(p.attn, layerNorm(x, p.norm1, cfg.layerNormEps), cfg.numHeads, withAttn);
   const x1 = residual(x, a.out, p.ls1?.gamma, rate, seeds[0]);
   const h = gelu(lin(p.mlp.fc1, layerNorm(x1, p.norm2, cfg.layerNormEps)));
   const x2 = residual(x1, lin(p.mlp.fc2, h), p.ls2?.gamma, rate, seeds[1]);
@@ -109,7 +121,7 @@ export function transformerBlock(
   cfg: BlockConfig,
   opts: BlockOptions = {},
 ): tf.Tensor3D {
-  return tf.tidy(() => blockForward(p, x, cfg, opts).x);
+  return tf.tidy(() => blockForward(p, x, cfg, opts, false).x);
 }
 
 /**
@@ -123,7 +135,10 @@ export function transformerBlockWithAttention(
   cfg: BlockConfig,
   opts: BlockOptions = {},
 ): { x: tf.Tensor3D; attn: tf.Tensor4D } {
-  return tf.tidy(() => blockForward(p, x, cfg, opts));
+  return tf.tidy(() => {
+    const r = blockForward(p, x, cfg, opts, true);
+    return { x: r.x, attn: r.attn as tf.Tensor4D };
+  });
 }
 
 /** Same tree as `p` with leaves `names[i]` replaced by `leaves[i]`. */
@@ -179,7 +194,7 @@ export function transformerBlockCheckpointed(
   const names = Object.keys(flat);
   const leaves = names.map((n) => flat[n]);
   const run = (xx: tf.Tensor, ls: tf.Tensor[]) =>
-    blockForward(withLeaves(p, names, ls), xx as tf.Tensor3D, cfg, opts).x;
+    blockForward(withLeaves(p, names, ls), xx as tf.Tensor3D, cfg, opts, false).x;
   const f = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [xx] = args as tf.Tensor[];

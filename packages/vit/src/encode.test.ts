@@ -135,7 +135,9 @@ describeEachBackend('vitEncode', () => {
       layers: [0, 1],
     });
     expect(mixed.attention[0].shape).toEqual([4, 2, 17, 17]);
-    expectClose(mixed.tokens, vitEncode(p, x, c), { rtol: 0, atol: 0, label: 'mixed checkpointing' });
+    // A layer whose attention map is requested runs the unfused attention; the others may run core's
+    // fused kernel (wasm): equal up to float32 rounding, not bit for bit.
+    expectClose(mixed.tokens, vitEncode(p, x, c), { rtol: 1e-5, atol: 1e-6, label: 'mixed checkpointing' });
     tf.dispose([mixed.tokens, ...mixed.layers, ...mixed.attention]);
     const again = tf.variableGrads(loss(false), varList(vars));
     tf.dispose([again.value, ...Object.values(again.grads)]);
@@ -237,7 +239,12 @@ describeEachBackend('vitEncode', () => {
       [2, 2, 17, 17],
       [2, 2, 17, 17],
     ]);
-    expectClose(r.layers[0], vitEncode(p, x, c), { rtol: 0, atol: 0, label: 'no final norm with fc_norm' });
+    // (attention maps requested: unfused attention, vs the fused kernel of vitEncode on wasm)
+    expectClose(r.layers[0], vitEncode(p, x, c), {
+      rtol: 1e-5,
+      atol: 1e-6,
+      label: 'no final norm with fc_norm',
+    });
     tf.dispose([t, r.tokens, ...r.layers, ...r.attention]);
     disposeParams(p);
   });

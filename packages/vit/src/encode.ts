@@ -9,7 +9,7 @@
  */
 import { createRng, InvalidArgumentError, layerNorm, linear, ShapeError } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { transformerBlockCheckpointed, transformerBlockWithAttention } from './block';
+import { transformerBlock, transformerBlockCheckpointed, transformerBlockWithAttention } from './block';
 import { type VitConfig, vitDims } from './config';
 import { patchify } from './patchify';
 import { sincosPosEmbed2d } from './pos-embed';
@@ -159,6 +159,9 @@ function run(
     const blockOpts = { training, dropPath, seed: rng.split(i).nextUint32() };
     if (opts.checkpoint && !attnIds.includes(i)) {
       x = transformerBlockCheckpointed(params.blocks[i], x, cfg, blockOpts);
+    } else if (!attnIds.includes(i)) {
+      // no attention map wanted: the block may use core's fused attention kernel
+      x = transformerBlock(params.blocks[i], x, cfg, blockOpts);
     } else {
       const r = transformerBlockWithAttention(params.blocks[i], x, cfg, blockOpts);
       x = r.x;

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ShapeError } from '../../errors';
 import { linear } from '../linear';
 import { GEMM_C_SHA256 } from './gemm-wasm';
-import { matMul2d, WASM_GEMM_KERNEL, wasmGemmActive, wasmSumRows } from './wasm-gemm';
+import {
+  fusedSelfAttention,
+  matMul2d,
+  WASM_GEMM_KERNEL,
+  wasmGelu,
+  wasmGeluGrad,
+  wasmGemmActive,
+  wasmSumRows,
+} from './wasm-gemm';
 
 /** op(a)·op(b) in float64 on the host: the reference, independent of every tfjs kernel. */
 function hostGemm(
@@ -179,5 +187,135 @@ describe('wasm sum_rows', () => {
     await useBackend('cpu');
     expect(wasmSumRows(tf.zeros([2, 3]) as tf.Tensor2D)).toBeNull();
     await useBackend('wasm');
+  });
+});
+
+describe('wasm GELU kernels', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+  const erf64 = (z: number): number => {
+    // erf by its Maclaurin series below 3 and its asymptotic complement above: |error| < 1e-13 here
+    const a = Math.abs(z);
+    if (a < 3) {
+      let term = a;
+      let sum = a;
+      for (let k = 1; k < 200; k++) {
+        term *= (-a * a) / k;
+        sum += term / (2 * k + 1);
+      }
+      return Math.sign(z) * ((2 / Math.sqrt(Math.PI)) * sum);
+    }
+    let c = 1;
+    let t = 1;
+    for (let k = 1; k < 12; k++) {
+      t *= -(2 * k - 1) / (2 * a * a);
+      c += t;
+    }
+    return Math.sign(z) * (1 - (Math.exp(-a * a) / (a * Math.sqrt(Math.PI))) * c);
+  };
+  const cdf = (x: number) => 0.5 * (1 + erf64(x / Math.SQRT2));
+  const pdf = (x: number) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+  // a dense sweep of [-12, 12] (both erf tails, exp underflow) plus a length that leaves a scalar tail
+  const xs = Float32Array.from({ length: 4803 }, (_, i) => -12 + (24 * i) / 4802);
+
+  test('gelu(x) = x·Φ(x) within 3e-7·(1+|y|) of a float64 reference over [-12, 12]', () => {
+    const x = tf.tensor1d(xs);
+    const y = wasmGelu(x);
+    const got = y?.dataSync() as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const want = xs[i] * cdf(xs[i]);
+      worst = Math.max(worst, Math.abs(got[i] - want) / (1 + Math.abs(want)));
+    }
+    expect(worst).toBeLessThan(3e-7);
+    expectNoLeak(() => wasmGelu(x) as tf.Tensor, 'wasmGelu');
+    tf.dispose([x, y as tf.Tensor]);
+  });
+
+  test("dy·GELU'(x) within 3e-7 of a float64 reference; NaN and ±∞ behave as torch's", () => {
+    const x = tf.tensor1d(xs);
+    const dy = tf.tensor1d(xs.map((_v, i) => Math.cos(i) * 2));
+    const dx = wasmGeluGrad(x, dy);
+    const got = dx?.dataSync() as Float32Array;
+    const g = dy.dataSync();
+    let worst = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const want = g[i] * (cdf(xs[i]) + xs[i] * pdf(xs[i]));
+      worst = Math.max(worst, Math.abs(got[i] - want) / (1 + Math.abs(want)));
+    }
+    expect(worst).toBeLessThan(3e-7);
+    expectNoLeak(() => wasmGeluGrad(x, dy) as tf.Tensor, 'wasmGeluGrad');
+    const special = wasmGelu(tf.tensor1d([Number.NaN, Number.POSITIVE_INFINITY, 0, -0.5]))?.dataSync();
+    expect(Number.isNaN(special?.[0])).toBe(true);
+    expect(special?.[1]).toBe(Number.POSITIVE_INFINITY);
+    expect(special?.[2]).toBe(0);
+    tf.dispose([x, dy, dx as tf.Tensor]);
+  });
+
+  test('null where the kernels do not apply (shape mismatch, int32, cpu)', async () => {
+    expect(wasmGeluGrad(tf.zeros([3]), tf.zeros([4]))).toBeNull();
+    expect(wasmGelu(tf.zeros([3], 'int32'))).toBeNull();
+    await useBackend('cpu');
+    expect(wasmGelu(tf.zeros([3]))).toBeNull();
+    await useBackend('wasm');
+  });
+});
+
+describe('wasm fused self-attention', () => {
+  /** The unfused formulation with tfjs ops: split heads, softmax(scale·q·kᵀ)·v, merge heads. */
+  const unfused = (qkv: tf.Tensor3D, h: number): tf.Tensor3D =>
+    tf.tidy(() => {
+      const [b, n, d3] = qkv.shape;
+      const dh = d3 / 3 / h;
+      const t = tf.transpose(tf.reshape(qkv, [b, n, 3, h, dh]), [2, 0, 3, 1, 4]); // [3, B, H, N, Dh]
+      const [q, k, v] = tf.unstack(t) as tf.Tensor4D[];
+      const attn = tf.softmax(tf.mul(tf.matMul(q, k, false, true), dh ** -0.5));
+      return tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b, n, h * dh]) as tf.Tensor3D;
+    });
+  const cases: [number, number, number, number][] = [
+    [2, 65, 3, 64], // Ti/4 at 32 px, all tokens
+    [3, 33, 3, 64], // half subset
+    [1, 5, 2, 3], // tails of every tile
+    [2, 17, 1, 8],
+  ];
+  for (const [b, n, h, dh] of cases) {
+    test(`B=${b} N=${n} H=${h} Dh=${dh}: value and d(qkv) equal the unfused tfjs ops on cpu`, async () => {
+      const qkvData = tf.tidy(() => tf.randomNormal([b, n, 3 * h * dh], 0, 1, 'float32', n + h).dataSync());
+      const cot = tf.tidy(() => tf.randomNormal([b, n, h * dh], 0, 1, 'float32', 7).dataSync());
+      const run = (f: (x: tf.Tensor3D) => tf.Tensor3D): Float64Array[] => {
+        const x = tf.tensor3d(qkvData, [b, n, 3 * h * dh]);
+        const c = tf.tensor3d(cot, [b, n, h * dh]);
+        const loss = (xx: tf.Tensor) => tf.sum(tf.mul(f(xx as tf.Tensor3D), c));
+        const { value, grads } = tf.valueAndGrads(loss)([x]);
+        const y = f(x);
+        const out = [y, value, grads[0]].map((t) => Float64Array.from(t.dataSync()));
+        tf.dispose([x, c, value, grads[0], y]);
+        return out;
+      };
+      await useBackend('cpu');
+      const want = run((x) => unfused(x, h));
+      await useBackend('wasm');
+      const got = run((x) => fusedSelfAttention(x, h) as tf.Tensor3D);
+      for (const [i, label] of ['out', 'loss', 'dqkv'].entries()) {
+        expect(maxRelErr(Float32Array.from(got[i]), want[i]), label).toBeLessThan(2e-5);
+      }
+      const x = tf.tensor3d(qkvData, [b, n, 3 * h * dh]);
+      expectNoLeak(() => fusedSelfAttention(x, h) as tf.Tensor, 'fusedSelfAttention');
+      expectNoLeak(
+        () => tf.grads((xx: tf.Tensor) => tf.sum(fusedSelfAttention(xx as tf.Tensor3D, h) as tf.Tensor))([x]),
+        'grads',
+      );
+      x.dispose();
+    });
+  }
+  test('a bad qkv shape is a ShapeError; null on cpu (the caller keeps its path)', async () => {
+    await useBackend('wasm');
+    expect(() => fusedSelfAttention(tf.zeros([2, 5, 10]) as tf.Tensor3D, 3)).toThrow(ShapeError);
+    await useBackend('cpu');
+    expect(fusedSelfAttention(tf.zeros([2, 5, 18]) as tf.Tensor3D, 3)).toBeNull();
   });
 });

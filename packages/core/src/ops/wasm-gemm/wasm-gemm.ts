@@ -20,6 +20,10 @@ import { GEMM_WASM_BASE64 } from './gemm-wasm';
 /** The tfjs kernel names registered for the wasm backend. */
 export const WASM_GEMM_KERNEL = 'SplitmaskGemm';
 export const WASM_SUM_ROWS_KERNEL = 'SplitmaskSumRows';
+export const WASM_GELU_KERNEL = 'SplitmaskGelu';
+export const WASM_GELU_GRAD_KERNEL = 'SplitmaskGeluGrad';
+export const WASM_MHA_KERNEL = 'SplitmaskSelfAttention';
+export const WASM_MHA_GRAD_KERNEL = 'SplitmaskSelfAttentionGrad';
 
 interface GemmExports {
   gemm(
@@ -35,6 +39,37 @@ interface GemmExports {
   ): void;
   gemm_work_floats(n: number): number;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
+  gelu(x: number, y: number, n: number): void;
+  gelu_grad(x: number, dy: number, dx: number, n: number): void;
+  mha_work_floats(n: number, dh: number): number;
+  mha_forward(
+    qkv: number,
+    out: number,
+    p: number,
+    b: number,
+    n: number,
+    h: number,
+    dh: number,
+    scale: number,
+    work: number,
+  ): void;
+  mha_backward(
+    qkv: number,
+    p: number,
+    dout: number,
+    dqkv: number,
+    b: number,
+    n: number,
+    h: number,
+    dh: number,
+    scale: number,
+    work: number,
+  ): void;
+}
+
+interface MhaAttrs {
+  numHeads: number;
+  scale: number;
 }
 
 // core's tsconfig has neither DOM nor Node types; the few WebAssembly members used here, typed.
@@ -130,10 +165,97 @@ function sumRowsKernel({
   return out;
 }
 
+function geluKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const be = backend as WasmBackendLike;
+  const kernels = stateOf(be);
+  if (!kernels) throw new Error(`${WASM_GELU_KERNEL}: not installed on this wasm backend`);
+  const out = be.makeOutput(x.shape, 'float32');
+  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  kernels.gelu(ptr(x), ptr(out), tf.util.sizeFromShape(x.shape));
+  return out;
+}
+
+function geluGradKernel({
+  inputs,
+  backend,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+}): tf.TensorInfo {
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const be = backend as WasmBackendLike;
+  const kernels = stateOf(be);
+  if (!kernels) throw new Error(`${WASM_GELU_GRAD_KERNEL}: not installed on this wasm backend`);
+  const out = be.makeOutput(x.shape, 'float32');
+  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  kernels.gelu_grad(ptr(x), ptr(dy), ptr(out), tf.util.sizeFromShape(x.shape));
+  return out;
+}
+
+function mhaKernel({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo[] {
+  const { qkv } = inputs as { qkv: tf.TensorInfo };
+  const { numHeads, scale } = attrs as unknown as MhaAttrs;
+  const be = backend as WasmBackendLike;
+  const kernels = stateOf(be);
+  if (!kernels) throw new Error(`${WASM_MHA_KERNEL}: not installed on this wasm backend`);
+  const [b, n, d3] = qkv.shape; // qkv [B, N, 3D] → out [B, N, D], P [B, H, N, N]
+  const dh = d3 / 3 / numHeads;
+  const out = be.makeOutput([b, n, d3 / 3], 'float32');
+  const p = be.makeOutput([b, numHeads, n, n], 'float32');
+  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const work = be.wasm._malloc(kernels.mha_work_floats(n, dh) * 4);
+  try {
+    kernels.mha_forward(ptr(qkv), ptr(out), ptr(p), b, n, numHeads, dh, scale, work);
+  } finally {
+    be.wasm._free(work);
+  }
+  return [out, p];
+}
+
+function mhaGradKernel({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const { qkv, p, dy } = inputs as { qkv: tf.TensorInfo; p: tf.TensorInfo; dy: tf.TensorInfo };
+  const { numHeads, scale } = attrs as unknown as MhaAttrs;
+  const be = backend as WasmBackendLike;
+  const kernels = stateOf(be);
+  if (!kernels) throw new Error(`${WASM_MHA_GRAD_KERNEL}: not installed on this wasm backend`);
+  const [b, n, d3] = qkv.shape;
+  const dh = d3 / 3 / numHeads;
+  const dqkv = be.makeOutput([b, n, d3], 'float32');
+  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const work = be.wasm._malloc(kernels.mha_work_floats(n, dh) * 4);
+  try {
+    kernels.mha_backward(ptr(qkv), ptr(p), ptr(dy), ptr(dqkv), b, n, numHeads, dh, scale, work);
+  } finally {
+    be.wasm._free(work);
+  }
+  return dqkv;
+}
+
 function registerKernels(): void {
   for (const [kernelName, kernelFunc] of [
     [WASM_GEMM_KERNEL, gemmKernel],
     [WASM_SUM_ROWS_KERNEL, sumRowsKernel],
+    [WASM_GELU_KERNEL, geluKernel],
+    [WASM_GELU_GRAD_KERNEL, geluGradKernel],
+    [WASM_MHA_KERNEL, mhaKernel],
+    [WASM_MHA_GRAD_KERNEL, mhaGradKernel],
   ] as const) {
     if (!tf.getKernel(kernelName, 'wasm')) {
       tf.registerKernel({
@@ -248,4 +370,68 @@ export function matMul2d(
 export function wasmSumRows(x: tf.Tensor2D): tf.Tensor1D | null {
   if (x.dtype !== 'float32' || x.size === 0 || !wasmGemmActive()) return null;
   return tf.engine().runKernel(WASM_SUM_ROWS_KERNEL, { x }, {}) as tf.Tensor1D;
+}
+
+/**
+ * Exact GELU x·Φ(x) in one pass on wasm (gelu in gemm.c; erf to 1.5e-7); elsewhere null and the caller
+ * composes it. x: any shape → same shape. No gradient of its own (see `wasmGeluGrad`).
+ */
+export function wasmGelu<T extends tf.Tensor>(x: T): T | null {
+  if (x.dtype !== 'float32' || x.size === 0 || !wasmGemmActive()) return null;
+  return tf.engine().runKernel(WASM_GELU_KERNEL, { x }, {}) as T;
+}
+
+/** dy·GELU'(x) = dy·(Φ(x) + x·φ(x)) in one pass on wasm; elsewhere null. x, dy: same shape. */
+export function wasmGeluGrad<T extends tf.Tensor>(x: T, dy: tf.Tensor): T | null {
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.size === 0 || !wasmGemmActive()) return null;
+  if (!tf.util.arraysEqual(x.shape, dy.shape)) return null;
+  return tf.engine().runKernel(WASM_GELU_GRAD_KERNEL, { x, dy }, {}) as T;
+}
+
+// One customGrad per (numHeads, scale): tfjs customGrad closes over its attributes.
+const mhaOps = new Map<string, (qkv: tf.Tensor3D) => tf.Tensor3D>();
+
+function mhaOp(numHeads: number, scale: number): (qkv: tf.Tensor3D) => tf.Tensor3D {
+  const key = `${numHeads}:${scale}`;
+  let op = mhaOps.get(key);
+  if (!op) {
+    const attrs = { numHeads, scale } as unknown as tf.NamedAttrMap;
+    op = tf.customGrad(((qkv: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [out, p] = tf.engine().runKernel(WASM_MHA_KERNEL, { qkv }, attrs) as tf.Tensor[];
+      save([qkv, p]); // P [B, H, N, N]: what the softmax backward needs, as tfjs's own path keeps
+      return {
+        value: out,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+          tf
+            .engine()
+            .runKernel(
+              WASM_MHA_GRAD_KERNEL,
+              { qkv: saved[0], p: saved[1], dy: dy as tf.Tensor },
+              attrs,
+            ) as tf.Tensor,
+        ],
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (qkv: tf.Tensor3D) => tf.Tensor3D;
+    mhaOps.set(key, op);
+  }
+  return op;
+}
+
+/**
+ * Multi-head self-attention from a fused qkv projection, as one kernel (and one for its gradient) on
+ * wasm: softmax(scale·Q·Kᵀ)·V per head, read straight from timm's qkv layout and written with the heads
+ * merged, so no head split/merge transposes or batched-matmul kernels run. Elsewhere null: the caller
+ * keeps its own formulation. The attention probabilities are not returned (use the unfused path for maps).
+ * qkv: [B, N, 3D] (q | k | v, each [H heads × Dh]) → [B, N, D]; scale defaults to Dh^-0.5 (timm).
+ * @example const o = fusedSelfAttention(linear(x, w, b), 6) ?? unfused(x);
+ */
+export function fusedSelfAttention(qkv: tf.Tensor3D, numHeads: number, scale?: number): tf.Tensor3D | null {
+  if (qkv.rank !== 3 || qkv.shape[2] % (3 * numHeads) !== 0) {
+    throw new ShapeError(
+      `fusedSelfAttention: expected qkv [B, N, 3·D] with D divisible by numHeads=${numHeads}, got [${qkv.shape}]`,
+    );
+  }
+  if (qkv.dtype !== 'float32' || qkv.size === 0 || !wasmGemmActive()) return null;
+  const dh = qkv.shape[2] / 3 / numHeads;
+  return tf.tidy(() => mhaOp(numHeads, scale ?? dh ** -0.5)(qkv));
 }
