@@ -10,13 +10,16 @@
  *   node packages/eval/experiments/fashion-mnist.mjs --preset full --backend webgpu
  *   ... [--seed 0] [--backend auto|cpu|wasm|webgpu|tensorflow] [--methods random,beit,splitmask,dino]
  *       [--config overrides.json] [--out docs/results] [--name fashion-mnist] [--encoders <dir>]
+ *       [--jobs N]   # the methods in N child processes (tfjs-wasm is single-threaded: one per core)
+ *   ... --merge a.json,b.json [--out ...] [--name ...]   # one report from partial results
  *
  * Any dataset: `--data mnist` or `--data <folder>` (train/ and test/ class folders; images are resized to
  * model.imageSize) and a `--config` JSON deep-merged over the preset (fields: see PRESETS below).
  * Needs `pnpm --filter @splitmask/eval... build` and `pnpm --filter @splitmask/splitmask build` first;
  * @splitmask/splitmask is imported at run time (it depends on this package, so it cannot be a dependency).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -174,19 +177,34 @@ function parseArgs(argv) {
     methods: 'random,beit,splitmask,dino',
     data: 'fashion-mnist',
     encoders: join(tmpdir(), 'splitmask-experiments'),
+    jobs: 1,
   };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i]?.replace(/^--/, '');
     if (
       !k ||
-      !['preset', 'seed', 'backend', 'methods', 'config', 'out', 'name', 'data', 'encoders'].includes(k) ||
+      ![
+        'preset',
+        'seed',
+        'backend',
+        'methods',
+        'config',
+        'out',
+        'name',
+        'data',
+        'encoders',
+        'jobs',
+        'merge',
+      ].includes(k) ||
       argv[i + 1] === undefined
     )
       throw new Error(
         `unknown or incomplete argument '${argv[i]}' (see the header of ${fileURLToPath(import.meta.url)})`,
       );
-    a[k] = k === 'seed' ? Number(argv[i + 1]) : argv[i + 1];
+    a[k] = k === 'seed' || k === 'jobs' ? Number(argv[i + 1]) : argv[i + 1];
   }
+  if (!Number.isInteger(a.jobs) || a.jobs < 1)
+    throw new Error(`--jobs must be a positive integer, got ${a.jobs}`);
   if (!PRESETS[a.preset])
     throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got '${a.preset}'`);
   return a;
@@ -324,18 +342,19 @@ async function evaluate(encoder, vit, train, test, preset, normalization, seed, 
 }
 
 /** Runs the experiment; returns the results object it wrote. */
+/** The report's name: --name, else by preset (quick → fashion-mnist, the committed result). */
+function defaultName(args) {
+  if (args.name) return args.name;
+  if (args.preset === 'smoke') return 'fashion-mnist-smoke';
+  return args.preset === 'quick' ? 'fashion-mnist' : `fashion-mnist-${args.preset}`;
+}
+
 export async function runExperiment(args, log = console.log) {
   const preset = deepMerge(
     PRESETS[args.preset],
     args.config ? JSON.parse(readFileSync(args.config, 'utf8')) : {},
   );
-  const name =
-    args.name ??
-    (args.preset === 'smoke'
-      ? 'fashion-mnist-smoke'
-      : args.preset === 'quick'
-        ? 'fashion-mnist'
-        : `fashion-mnist-${args.preset}`);
+  const name = defaultName(args);
   const out = args.out ?? join(REPO, 'docs', 'results');
   const t0 = Date.now();
   const backend = await initBackend(args.backend);
@@ -496,7 +515,13 @@ ${
 Preset **${doc.preset}** (${doc.note}); seed ${doc.seed}; backend ${doc.backend}; total ${(doc.seconds / 60).toFixed(1)} min.
 
 Command: \`${doc.command}\`
-
+${
+  doc.parts
+    ? `\nRun as ${doc.parts.length} parallel processes (\`--jobs\`: tfjs-wasm uses one core each): ${doc.parts
+        .map((p) => `${p.methods.join(' + ')} ${(p.seconds / 60).toFixed(1)} min`)
+        .join('; ')}.\n`
+    : ''
+}
 ${Object.keys(doc.results).join(' vs ')}, pretrained only on the ${doc.data} training images (no labels; DINO is evaluated
 through its EMA teacher's backbone), then
 DINO weighted k-NN (k=${doc.config.knn.k}, T=${doc.config.knn.temperature}), BEiT linear probe on frozen mean-pooled
@@ -528,10 +553,115 @@ re-evaluates one.
   writeFileSync(join(out, `${doc.name}.json`), `${JSON.stringify(doc, null, 1)}\n`);
 }
 
+// Relative cost of one arm (pretraining + the shared evaluation), measured with the quick preset on
+// wasm: DINO's multi-crop steps are the dearest, SplitMask's two branches + decoder next, then BEiT.
+const ARM_COST = { dino: 4, splitmask: 2.5, beit: 1.5, random: 1 };
+
+/** Methods split into `jobs` groups of similar total cost (longest first, each to the lightest group). */
+export function partitionMethods(methods, jobs) {
+  const groups = Array.from({ length: Math.min(jobs, methods.length) }, () => ({ cost: 0, methods: [] }));
+  const order = [...methods].sort((x, y) => (ARM_COST[y] ?? 2) - (ARM_COST[x] ?? 2));
+  for (const m of order) {
+    const g = groups.reduce((a, b) => (b.cost < a.cost ? b : a));
+    g.cost += ARM_COST[m] ?? 2;
+    g.methods.push(m);
+  }
+  // dearest first inside a group too (arms are independent: each is seeded, the data source is stateless)
+  return groups.map((g) => g.methods);
+}
+
+/**
+ * Several results JSONs (the same preset, seed and data; different methods) → one report, methods in
+ * `order` (default: as they come). `seconds` becomes `wallSeconds` when given (parallel runs).
+ */
+export function mergeResults(docs, { name, order, command, wallSeconds } = {}) {
+  const [first] = docs;
+  for (const d of docs) {
+    for (const k of ['preset', 'seed', 'data', 'backend']) {
+      if (d[k] !== first[k])
+        throw new Error(`cannot merge results with different ${k}: ${first[k]} vs ${d[k]}`);
+    }
+    if (JSON.stringify(d.config) !== JSON.stringify(first.config))
+      throw new Error('cannot merge results of different configs');
+  }
+  const all = Object.assign({}, ...docs.map((d) => d.results));
+  const methods = order ?? Object.keys(all);
+  return {
+    ...first,
+    name: name ?? first.name,
+    command: command ?? first.command,
+    seconds: wallSeconds ?? Math.max(...docs.map((d) => d.seconds)),
+    parts: docs.map((d) => ({ methods: Object.keys(d.results), seconds: d.seconds, command: d.command })),
+    results: Object.fromEntries(methods.filter((m) => all[m]).map((m) => [m, all[m]])),
+  };
+}
+
+/** `--jobs N`: this script once per group of methods, in parallel child processes, then one report. */
+async function runJobs(args, log) {
+  const t0 = Date.now();
+  const methods = args.methods.split(',');
+  const groups = partitionMethods(methods, args.jobs);
+  const tmp = mkdtempSync(join(tmpdir(), 'splitmask-jobs-'));
+  const passOn = [];
+  for (let i = 0; i < args.argv.length; i += 2) {
+    if (!['--jobs', '--methods', '--out', '--name'].includes(args.argv[i]))
+      passOn.push(args.argv[i], args.argv[i + 1]);
+  }
+  log(`--jobs ${args.jobs}: ${groups.map((g) => g.join(',')).join(' | ')}`);
+  const parts = await Promise.all(
+    groups.map(
+      (g, i) =>
+        new Promise((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [
+              fileURLToPath(import.meta.url),
+              ...passOn,
+              '--methods',
+              g.join(','),
+              '--out',
+              tmp,
+              '--name',
+              `part${i}`,
+            ],
+            { stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          child.stdout.on('data', (b) => {
+            for (const line of String(b).split('\n')) if (line) log(`[${g.join(',')}] ${line}`);
+          });
+          child.on('exit', (code) =>
+            code === 0
+              ? resolve(JSON.parse(readFileSync(join(tmp, `part${i}.json`), 'utf8')))
+              : reject(new Error(`job ${g.join(',')} exited with ${code}`)),
+          );
+        }),
+    ),
+  );
+  const doc = mergeResults(parts, {
+    name: defaultName(args),
+    order: methods,
+    command: `node packages/eval/experiments/fashion-mnist.mjs ${args.argv.join(' ')}`.trim(),
+    wallSeconds: (Date.now() - t0) / 1000,
+  });
+  writeReport(args.out ?? join(REPO, 'docs', 'results'), doc);
+  return doc;
+}
+
 /** CLI entry: `main(process.argv.slice(2))`; resolves to the exit code. */
 export async function main(argv) {
   try {
-    await runExperiment({ ...parseArgs(argv), argv });
+    const args = { ...parseArgs(argv), argv };
+    if (args.merge) {
+      const docs = args.merge.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')));
+      const doc = mergeResults(docs, { name: args.name, order: args.methods.split(',') });
+      writeReport(args.out ?? join(REPO, 'docs', 'results'), doc);
+      return 0;
+    }
+    if (args.jobs > 1) {
+      await runJobs(args, console.log);
+      return 0;
+    }
+    await runExperiment(args);
     return 0;
   } catch (e) {
     console.error(e);
