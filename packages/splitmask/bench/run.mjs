@@ -72,8 +72,17 @@ async function child([method, backend, batch, steps]) {
   );
 }
 
+// OpenBLAS starts its own threads whatever torch.set_num_threads says; pin it to one, as the wasm
+// side has one (on a shared machine its extra threads made PyTorch 2-4x slower, not faster).
+const ONE_THREAD = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
 function measure(cmd, argv) {
-  const r = spawnSync(cmd, argv, { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(cmd, argv, {
+    cwd: repo,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    env: { ...process.env, ...ONE_THREAD },
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
