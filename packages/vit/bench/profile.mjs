@@ -12,7 +12,10 @@ const arg = (name, dflt) => {
 };
 // --backend wasm-xnnpack: tfjs's own matmul instead of core's wasm GEMM (see bench/run.mjs).
 const chosen = arg('backend', 'wasm');
-await initBackend(chosen === 'wasm-xnnpack' ? 'wasm' : chosen, chosen === 'wasm-xnnpack' ? { wasmGemm: false } : {});
+await initBackend(
+  chosen === 'wasm-xnnpack' ? 'wasm' : chosen,
+  chosen === 'wasm-xnnpack' ? { wasmGemm: false } : {},
+);
 const b = Number(arg('batch', '32'));
 const cfg = resolveVitConfig(arg('variant', 'Ti/4'), { numClasses: 10, depth: Number(arg('depth', '2')) });
 const l = vitDims(cfg).numPatches;
