@@ -29,6 +29,21 @@ const BACKEND_AND_OPS_EXPORTS = [
   'logSoftmax',
   'scaledDotAttention',
   'sumRows',
+  // core's wasm kernels (ops/wasm-gemm)
+  'disableWasmGemm',
+  'fusedSelfAttention',
+  'installWasmGemm',
+  'matMul2d',
+  'WASM_GELU_GRAD_KERNEL',
+  'WASM_GELU_KERNEL',
+  'WASM_GEMM_KERNEL',
+  'WASM_MHA_GRAD_KERNEL',
+  'WASM_MHA_KERNEL',
+  'WASM_SUM_ROWS_KERNEL',
+  'wasmGelu',
+  'wasmGeluGrad',
+  'wasmGemmActive',
+  'wasmSumRows',
 ];
 
 test('core exports the backend and primitive API', () => {
