@@ -119,6 +119,18 @@ function decodeBase64(s: string): Uint8Array {
   return out;
 }
 
+/** The module's exports on `backend` (a kernel of ours only runs where they were installed). */
+function kernelsOf(backend: WasmBackendLike, kernelName: string): GemmExports {
+  const k = stateOf(backend);
+  if (!k) throw new Error(`${kernelName}: not installed on this wasm backend`);
+  return k;
+}
+
+/** Byte offset of a tensor's data in tfjs-wasm's heap (what our functions take as pointers). */
+function pointer(backend: WasmBackendLike, t: tf.TensorInfo): number {
+  return (backend.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+}
+
 function gemmKernel({
   inputs,
   backend,
@@ -131,13 +143,12 @@ function gemmKernel({
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as GemmAttrs;
   const be = backend as WasmBackendLike;
-  const gemm = stateOf(be);
-  if (!gemm) throw new Error(`${WASM_GEMM_KERNEL}: not installed on this wasm backend`);
+  const gemm = kernelsOf(be, WASM_GEMM_KERNEL);
   // a: [M, K] (stored [K, M] when transposeA), b: [K, N] (stored [N, K] when transposeB)
   const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const n = transposeB ? b.shape[0] : b.shape[1];
   const out = be.makeOutput([m, n], 'float32');
-  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const ptr = (t: tf.TensorInfo) => pointer(be, t);
   const work = be.wasm._malloc(gemm.gemm_work_floats(n) * 4);
   try {
     gemm.gemm(ptr(a), ptr(b), ptr(out), m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, work);
@@ -156,11 +167,10 @@ function sumRowsKernel({
 }): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
   const be = backend as WasmBackendLike;
-  const kernels = stateOf(be);
-  if (!kernels) throw new Error(`${WASM_SUM_ROWS_KERNEL}: not installed on this wasm backend`);
+  const kernels = kernelsOf(be, WASM_SUM_ROWS_KERNEL);
   const [rows, cols] = x.shape; // x: [R, D] → [D]
   const out = be.makeOutput([cols], 'float32');
-  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const ptr = (t: tf.TensorInfo) => pointer(be, t);
   kernels.sum_rows(ptr(x), ptr(out), rows, cols);
   return out;
 }
@@ -168,10 +178,9 @@ function sumRowsKernel({
 function geluKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
   const be = backend as WasmBackendLike;
-  const kernels = stateOf(be);
-  if (!kernels) throw new Error(`${WASM_GELU_KERNEL}: not installed on this wasm backend`);
+  const kernels = kernelsOf(be, WASM_GELU_KERNEL);
   const out = be.makeOutput(x.shape, 'float32');
-  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const ptr = (t: tf.TensorInfo) => pointer(be, t);
   kernels.gelu(ptr(x), ptr(out), tf.util.sizeFromShape(x.shape));
   return out;
 }
@@ -185,10 +194,9 @@ function geluGradKernel({
 }): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const be = backend as WasmBackendLike;
-  const kernels = stateOf(be);
-  if (!kernels) throw new Error(`${WASM_GELU_GRAD_KERNEL}: not installed on this wasm backend`);
+  const kernels = kernelsOf(be, WASM_GELU_GRAD_KERNEL);
   const out = be.makeOutput(x.shape, 'float32');
-  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const ptr = (t: tf.TensorInfo) => pointer(be, t);
   kernels.gelu_grad(ptr(x), ptr(dy), ptr(out), tf.util.sizeFromShape(x.shape));
   return out;
 }
@@ -205,13 +213,12 @@ function mhaKernel({
   const { qkv } = inputs as { qkv: tf.TensorInfo };
   const { numHeads, scale } = attrs as unknown as MhaAttrs;
   const be = backend as WasmBackendLike;
-  const kernels = stateOf(be);
-  if (!kernels) throw new Error(`${WASM_MHA_KERNEL}: not installed on this wasm backend`);
+  const kernels = kernelsOf(be, WASM_MHA_KERNEL);
   const [b, n, d3] = qkv.shape; // qkv [B, N, 3D] → out [B, N, D], P [B, H, N, N]
   const dh = d3 / 3 / numHeads;
   const out = be.makeOutput([b, n, d3 / 3], 'float32');
   const p = be.makeOutput([b, numHeads, n, n], 'float32');
-  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const ptr = (t: tf.TensorInfo) => pointer(be, t);
   const work = be.wasm._malloc(kernels.mha_work_floats(n, dh) * 4);
   try {
     kernels.mha_forward(ptr(qkv), ptr(out), ptr(p), b, n, numHeads, dh, scale, work);
@@ -233,12 +240,11 @@ function mhaGradKernel({
   const { qkv, p, dy } = inputs as { qkv: tf.TensorInfo; p: tf.TensorInfo; dy: tf.TensorInfo };
   const { numHeads, scale } = attrs as unknown as MhaAttrs;
   const be = backend as WasmBackendLike;
-  const kernels = stateOf(be);
-  if (!kernels) throw new Error(`${WASM_MHA_GRAD_KERNEL}: not installed on this wasm backend`);
+  const kernels = kernelsOf(be, WASM_MHA_GRAD_KERNEL);
   const [b, n, d3] = qkv.shape;
   const dh = d3 / 3 / numHeads;
   const dqkv = be.makeOutput([b, n, d3], 'float32');
-  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const ptr = (t: tf.TensorInfo) => pointer(be, t);
   const work = be.wasm._malloc(kernels.mha_work_floats(n, dh) * 4);
   try {
     kernels.mha_backward(ptr(qkv), ptr(p), ptr(dy), ptr(dqkv), b, n, numHeads, dh, scale, work);
