@@ -479,7 +479,11 @@ random arm's: DINO initialises its own ViT from the seed).
 `;
 }
 
-/** Writes `<name>.md`, `<name>.json` and the PNGs of a results object (also usable to re-render a saved JSON). */
+/**
+ * Writes `<name>.md`, `<name>.json` and the PNGs of a results object (also usable to re-render a saved
+ * JSON). `doc.notes` (optional, Markdown paragraphs): the reading of the numbers, kept in the JSON so a
+ * re-render keeps it.
+ */
 export function writeReport(out, doc) {
   const fr = doc.config.finetune.fractions.map(([f]) => String(f));
   const rows = Object.entries(doc.results).map(([method, r]) => ({
@@ -542,7 +546,9 @@ Confusion matrix of ${best[0]}, fine-tuned on ${Number(full) * 100}% (rows = tru
 ![confusion](${doc.name}-confusion.png)
 
 ${metricsMarkdown(best[1].finetunes[full].metrics, doc.classNames)}
-${dinoNote(doc)}Pretraining time per method (s): ${Object.entries(doc.results)
+${dinoNote(doc)}${(doc.notes ?? []).map((n) => `${n}\n\n`).join('')}Pretraining time per method (s): ${Object.entries(
+    doc.results,
+  )
     .map(([k, r]) => `${k} ${r.pretrainSeconds.toFixed(0)}`)
     .join(', ')}.
 Full results and the resolved config: \`${doc.name}.json\`. The encoders were saved (timm names, not
