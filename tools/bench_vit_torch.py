@@ -7,6 +7,7 @@ Usage: /usr/bin/python3 tools/bench_vit_torch.py [ti4,s16b8,...] [out.json]
 """
 import json
 import os
+import resource
 import sys
 import time
 
@@ -56,8 +57,10 @@ def run(name):
             model.zero_grad(set_to_none=True)
             loss().backward()
         st, st_cpu = timed(step)
+        # ru_maxrss (KiB on Linux) is the process's peak so far: cases run in order, so it is an upper bound.
         out[mode] = {'fwdImgsPerSec': b / fwd, 'trainImgsPerSec': b / st, 'trainImgsPerCpuSec': b / st_cpu,
-                     'fwdMs': fwd * 1e3, 'stepMs': st * 1e3, 'stepCpuMs': st_cpu * 1e3}
+                     'fwdMs': fwd * 1e3, 'stepMs': st * 1e3, 'stepCpuMs': st_cpu * 1e3,
+                     'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
         print(f"torch {name} b={b} {mode}: fwd {b / fwd:.1f} img/s, fwd+bwd {b / st:.2f} img/s", flush=True)
     return out
 

@@ -5,10 +5,14 @@
 // Each (backend, case, mode) runs in a fresh Node process so peak RSS and the wasm heap size (which
 // only grows) are per measurement.
 // --steps 0 measures one cold call (for cases where a step takes minutes, e.g. S/16 at batch 32).
-// Usage (after `pnpm build`): node bench/run.mjs [--backends wasm,wasm-xnnpack,cpu] [--cases ti4,s16b8,s16b32]
-//   [--modes full,half,ckpt] [--steps 2]
-// Writes bench-results/vit.json; with bench-results/vit-torch.json present, adds ratios to PyTorch.
-import { execFileSync } from 'node:child_process';
+// Usage (after `pnpm build`): node bench/run.mjs [--backends wasm,wasm-xnnpack,cpu,webgpu]
+//   [--cases ti4,s16b8,s16b32] [--modes full,half,ckpt] [--steps 2] [--no-torch]
+// Defaults: wasm and cpu (+ webgpu when SPLITMASK_WEBGPU=1, i.e. after tools/setup-webgpu.sh), all three
+// cases on wasm, Ti/4 only on cpu (S/16 there is ~100x slower than wasm) and Ti/4 + S/16 b8 on webgpu.
+// Then tools/bench_vit_torch.py runs the same cases in PyTorch (one thread, OpenBLAS pinned) in the same
+// invocation, unless --no-torch or Debian's python3-torch is missing.
+// Writes bench-results/vit.json (with ratios to PyTorch) and bench-results/vit-torch.json.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,9 +127,13 @@ if (one) {
   process.exit(0);
 }
 
+const defaultBackends = process.env.SPLITMASK_WEBGPU === '1' ? 'wasm,cpu,webgpu' : 'wasm,cpu';
+const DEFAULT_CASES = { cpu: ['ti4'], webgpu: ['ti4', 's16b8'] };
+const casesOf = (backend) =>
+  arg('cases', null)?.split(',') ?? DEFAULT_CASES[backend] ?? ['ti4', 's16b8', 's16b32'];
 const results = [];
-for (const backend of arg('backends', 'wasm,cpu').split(',')) {
-  for (const name of arg('cases', 'ti4').split(',')) {
+for (const backend of arg('backends', defaultBackends).split(',')) {
+  for (const name of casesOf(backend)) {
     for (const mode of arg('modes', 'full,half,ckpt').split(',')) {
       let r;
       try {
@@ -167,6 +175,24 @@ for (const backend of arg('backends', 'wasm,cpu').split(',')) {
 const outDir = join(here, '..', 'bench-results');
 mkdirSync(outDir, { recursive: true });
 const torchFile = join(outDir, 'vit-torch.json');
+if (!process.argv.includes('--no-torch')) {
+  // The same cases in PyTorch, strictly single-threaded (OpenBLAS starts its own threads otherwise).
+  const names = [...new Set(results.map((r) => r.case))].join(',');
+  const py = spawnSync(
+    '/usr/bin/python3',
+    [join(here, '..', '..', '..', 'tools', 'bench_vit_torch.py'), names],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'inherit', 'pipe'],
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    },
+  );
+  if (py.status !== 0) {
+    console.log(
+      `PyTorch reference not run (${(py.stderr ?? String(py.error)).trim().split('\n').at(-1)}): apt-get install python3-torch`,
+    );
+  }
+}
 if (existsSync(torchFile)) {
   const torch = JSON.parse(readFileSync(torchFile, 'utf8'));
   for (const r of results) {
