@@ -45,7 +45,7 @@ describe('--jobs: partition and merge', () => {
       ['dino', 'random'],
       ['splitmask', 'beit'],
     ]);
-    const out = mkdtempSync(join(tmpdir(), 'merge-'));
+    const out = join(mkdtempSync(join(tmpdir(), 'merge-')), 'not-yet'); // writeReport creates it
     writeReport(out, { ...merged, name: 'merged' });
     const md = readFileSync(join(out, 'merged.md'), 'utf8');
     expect(md).toContain('x --jobs 2');
