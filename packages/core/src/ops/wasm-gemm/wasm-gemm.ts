@@ -119,138 +119,96 @@ function decodeBase64(s: string): Uint8Array {
   return out;
 }
 
-/** The module's exports on `backend` (a kernel of ours only runs where they were installed). */
-function kernelsOf(backend: WasmBackendLike, kernelName: string): GemmExports {
-  const k = stateOf(backend);
-  if (!k) throw new Error(`${kernelName}: not installed on this wasm backend`);
-  return k;
-}
-
-/** Byte offset of a tensor's data in tfjs-wasm's heap (what our functions take as pointers). */
-function pointer(backend: WasmBackendLike, t: tf.TensorInfo): number {
-  return (backend.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
-}
-
-function gemmKernel({
-  inputs,
-  backend,
-  attrs,
-}: {
+/** What every kernel function of ours gets from tfjs. */
+interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
   attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+}
+
+/**
+ * The backend, the module's exports on it (a kernel of ours only runs where they were installed), heap
+ * pointers of tensors, and scratch space for one call (tfjs's malloc, freed when `run` returns).
+ */
+function contextOf(backend: unknown, kernelName: string) {
+  const be = backend as WasmBackendLike;
+  const k = stateOf(be);
+  if (!k) throw new Error(`${kernelName}: not installed on this wasm backend`);
+  const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
+  const withWork = (floats: number, run: (work: number) => void) => {
+    const work = be.wasm._malloc(floats * 4);
+    try {
+      run(work);
+    } finally {
+      be.wasm._free(work);
+    }
+  };
+  return { be, k, ptr, withWork };
+}
+
+function gemmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as GemmAttrs;
-  const be = backend as WasmBackendLike;
-  const gemm = kernelsOf(be, WASM_GEMM_KERNEL);
+  const { be, k: gemm, ptr, withWork } = contextOf(backend, WASM_GEMM_KERNEL);
   // a: [M, K] (stored [K, M] when transposeA), b: [K, N] (stored [N, K] when transposeB)
   const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const n = transposeB ? b.shape[0] : b.shape[1];
   const out = be.makeOutput([m, n], 'float32');
-  const ptr = (t: tf.TensorInfo) => pointer(be, t);
-  const work = be.wasm._malloc(gemm.gemm_work_floats(n) * 4);
-  try {
-    gemm.gemm(ptr(a), ptr(b), ptr(out), m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, work);
-  } finally {
-    be.wasm._free(work);
-  }
+  withWork(gemm.gemm_work_floats(n), (work) =>
+    gemm.gemm(ptr(a), ptr(b), ptr(out), m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, work),
+  );
   return out;
 }
 
-function sumRowsKernel({
-  inputs,
-  backend,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-}): tf.TensorInfo {
+function sumRowsKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
-  const be = backend as WasmBackendLike;
-  const kernels = kernelsOf(be, WASM_SUM_ROWS_KERNEL);
+  const { be, k, ptr } = contextOf(backend, WASM_SUM_ROWS_KERNEL);
   const [rows, cols] = x.shape; // x: [R, D] → [D]
   const out = be.makeOutput([cols], 'float32');
-  const ptr = (t: tf.TensorInfo) => pointer(be, t);
-  kernels.sum_rows(ptr(x), ptr(out), rows, cols);
+  k.sum_rows(ptr(x), ptr(out), rows, cols);
   return out;
 }
 
-function geluKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+function geluKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
-  const be = backend as WasmBackendLike;
-  const kernels = kernelsOf(be, WASM_GELU_KERNEL);
+  const { be, k, ptr } = contextOf(backend, WASM_GELU_KERNEL);
   const out = be.makeOutput(x.shape, 'float32');
-  const ptr = (t: tf.TensorInfo) => pointer(be, t);
-  kernels.gelu(ptr(x), ptr(out), tf.util.sizeFromShape(x.shape));
+  k.gelu(ptr(x), ptr(out), tf.util.sizeFromShape(x.shape));
   return out;
 }
 
-function geluGradKernel({
-  inputs,
-  backend,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-}): tf.TensorInfo {
+function geluGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const be = backend as WasmBackendLike;
-  const kernels = kernelsOf(be, WASM_GELU_GRAD_KERNEL);
+  const { be, k, ptr } = contextOf(backend, WASM_GELU_GRAD_KERNEL);
   const out = be.makeOutput(x.shape, 'float32');
-  const ptr = (t: tf.TensorInfo) => pointer(be, t);
-  kernels.gelu_grad(ptr(x), ptr(dy), ptr(out), tf.util.sizeFromShape(x.shape));
+  k.gelu_grad(ptr(x), ptr(dy), ptr(out), tf.util.sizeFromShape(x.shape));
   return out;
 }
 
-function mhaKernel({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
+function mhaKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { qkv } = inputs as { qkv: tf.TensorInfo };
   const { numHeads, scale } = attrs as unknown as MhaAttrs;
-  const be = backend as WasmBackendLike;
-  const kernels = kernelsOf(be, WASM_MHA_KERNEL);
+  const { be, k, ptr, withWork } = contextOf(backend, WASM_MHA_KERNEL);
   const [b, n, d3] = qkv.shape; // qkv [B, N, 3D] → out [B, N, D], P [B, H, N, N]
   const dh = d3 / 3 / numHeads;
   const out = be.makeOutput([b, n, d3 / 3], 'float32');
   const p = be.makeOutput([b, numHeads, n, n], 'float32');
-  const ptr = (t: tf.TensorInfo) => pointer(be, t);
-  const work = be.wasm._malloc(kernels.mha_work_floats(n, dh) * 4);
-  try {
-    kernels.mha_forward(ptr(qkv), ptr(out), ptr(p), b, n, numHeads, dh, scale, work);
-  } finally {
-    be.wasm._free(work);
-  }
+  withWork(k.mha_work_floats(n, dh), (work) =>
+    k.mha_forward(ptr(qkv), ptr(out), ptr(p), b, n, numHeads, dh, scale, work),
+  );
   return [out, p];
 }
 
-function mhaGradKernel({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function mhaGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { qkv, p, dy } = inputs as { qkv: tf.TensorInfo; p: tf.TensorInfo; dy: tf.TensorInfo };
   const { numHeads, scale } = attrs as unknown as MhaAttrs;
-  const be = backend as WasmBackendLike;
-  const kernels = kernelsOf(be, WASM_MHA_GRAD_KERNEL);
+  const { be, k, ptr, withWork } = contextOf(backend, WASM_MHA_GRAD_KERNEL);
   const [b, n, d3] = qkv.shape;
   const dh = d3 / 3 / numHeads;
-  const dqkv = be.makeOutput([b, n, d3], 'float32');
-  const ptr = (t: tf.TensorInfo) => pointer(be, t);
-  const work = be.wasm._malloc(kernels.mha_work_floats(n, dh) * 4);
-  try {
-    kernels.mha_backward(ptr(qkv), ptr(p), ptr(dy), ptr(dqkv), b, n, numHeads, dh, scale, work);
-  } finally {
-    be.wasm._free(work);
-  }
+  const dqkv = be.makeOutput([b, n, d3], 'float32'); // [B, N, 3D]
+  withWork(k.mha_work_floats(n, dh), (work) =>
+    k.mha_backward(ptr(qkv), ptr(p), ptr(dy), ptr(dqkv), b, n, numHeads, dh, scale, work),
+  );
   return dqkv;
 }
 
