@@ -22,6 +22,7 @@ export type {
   SafetensorsReadOptions,
   SafetensorsTensor,
   SafetensorsTensorInfo,
+  SafetensorsWriteOptions,
 } from './io/safetensors';
 export {
   decodeSafetensors,
@@ -29,15 +30,20 @@ export {
   parseSafetensorsHeader,
   SAFETENSORS_DTYPES,
   SAFETENSORS_MAX_HEADER_BYTES,
+  SAFETENSORS_MAX_HEADER_DEPTH,
+  SAFETENSORS_MAX_TENSORS,
 } from './io/safetensors';
 export type { SafetensorsErrorCode } from './io/safetensors-error';
 export { SafetensorsError } from './io/safetensors-error';
 export type { SafetensorsReader } from './io/safetensors-node';
 export {
+  assertWritablePath,
+  ensureFolder,
   loadSafetensors,
   openSafetensors,
   readSafetensorsHeader,
   saveSafetensors,
+  syncFolder,
   writeFileAtomic,
 } from './io/safetensors-node';
 export type { FromTfOptions } from './io/safetensors-tf';

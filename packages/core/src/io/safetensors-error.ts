@@ -8,7 +8,11 @@ export type SafetensorsErrorCode =
   | 'SAFETENSORS_INVALID_OFFSETS'
   | 'SAFETENSORS_UNKNOWN_DTYPE'
   | 'SAFETENSORS_MISMATCH'
-  | 'SAFETENSORS_INVALID_VALUE';
+  | 'SAFETENSORS_INVALID_VALUE'
+  | 'SAFETENSORS_HEADER_TOO_DEEP'
+  | 'SAFETENSORS_TOO_MANY_TENSORS'
+  | 'SAFETENSORS_NON_FINITE'
+  | 'SAFETENSORS_NOT_A_FILE';
 
 /**
  * A safetensors file or buffer is malformed, or does not hold what the caller expected. `file` is the

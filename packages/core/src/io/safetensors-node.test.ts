@@ -1,10 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeSafetensors } from './safetensors';
 import { SafetensorsError } from './safetensors-error';
 import {
+  assertWritablePath,
+  ensureFolder,
   loadSafetensors,
   openSafetensors,
   readSafetensorsHeader,
@@ -98,8 +101,82 @@ describe('safetensors files', () => {
     await expect(writeFileAtomic(path, failing())).rejects.toThrow('boom');
     expect(Array.from(await readFile(path))).toEqual([3, 4, 5]);
     expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
-    await expect(writeFileAtomic(join(dir, 'no', 'such', 'dir.bin'), Uint8Array.of(1))).rejects.toThrow(
-      /ENOENT/,
+  });
+
+  test('writeFileAtomic creates a missing parent folder (saveAdamWState into a new run folder)', async () => {
+    const path = join(dir, 'no', 'such', 'dir.bin');
+    await writeFileAtomic(path, Uint8Array.of(1));
+    expect(Array.from(await readFile(path))).toEqual([1]);
+    // a parent that is a file: the error names the folder, not a temp file
+    await expect(writeFileAtomic(join(path, 'x.bin'), Uint8Array.of(1))).rejects.toThrow(
+      new RegExp(`cannot create folder ${path}`),
     );
+  });
+
+  test.each([['/proc/self/out'], ['/sys/x'], ['/dev/shm/../null/x'], ['/tmp/../proc/a']])(
+    'output paths on special file systems are refused up front: %s',
+    async (p) => {
+      expect(() => assertWritablePath('--out', p)).toThrow(/special file system/);
+      await expect(ensureFolder(p)).rejects.toThrow(/special file system/);
+    },
+  );
+
+  test('requireFinite: a NaN aborts the write, names file and tensor, and keeps the old file', async () => {
+    const path = join(dir, 'finite.safetensors');
+    await saveSafetensors(path, entries, undefined, { requireFinite: true });
+    const before = await readFile(path);
+    const bad = { ...entries, w: { shape: [3], data: Float32Array.of(1, Number.NaN, 2) } };
+    const err = await saveSafetensors(path, bad, undefined, { requireFinite: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(SafetensorsError);
+    expect(err).toMatchObject({ code: 'SAFETENSORS_NON_FINITE', file: path, tensor: 'w' });
+    expect(err.message).toMatch(new RegExp(`^${path}: tensor 'w': element 1 is NaN`));
+    const inf = { v: { dtype: 'BF16' as const, shape: [1], data: [Number.NEGATIVE_INFINITY] } };
+    await expect(saveSafetensors(path, inf, undefined, { requireFinite: true })).rejects.toMatchObject({
+      code: 'SAFETENSORS_NON_FINITE',
+    });
+    expect(Buffer.from(await readFile(path)).equals(before)).toBe(true);
+    expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // without the option, non-finite values are data like any other (safetensors allows them)
+    await saveSafetensors(path, bad);
+    expect(Number.isNaN((await loadSafetensors(path)).tensors.w.data[1])).toBe(true);
+  });
+});
+
+describe('hostile files are refused with bounded reads', () => {
+  test.each([
+    ['loadSafetensors', (p: string) => loadSafetensors(p)],
+    ['openSafetensors', (p: string) => openSafetensors(p)],
+    ['readSafetensorsHeader', (p: string) => readSafetensorsHeader(p)],
+  ])('%s: symlink to an endless device, a folder and a FIFO are SAFETENSORS_NOT_A_FILE', async (_n, read) => {
+    const link = join(dir, `zero-${_n}.safetensors`);
+    await symlink('/dev/zero', link);
+    await expect(read(link)).rejects.toMatchObject({ code: 'SAFETENSORS_NOT_A_FILE', file: link });
+    const folder = join(dir, `folder-${_n}.safetensors`);
+    await mkdir(folder);
+    await expect(read(folder)).rejects.toThrow(new RegExp(`${folder}: is a folder`));
+    const fifo = join(dir, `fifo-${_n}.safetensors`);
+    execFileSync('mkfifo', [fifo]);
+    await expect(read(fifo)).rejects.toThrow(new RegExp(`${fifo}: is a FIFO`));
+  });
+
+  test('a virtual file that reports size 0 but has content is refused, not read without limit', async () => {
+    await expect(loadSafetensors('/proc/self/status')).rejects.toMatchObject({
+      file: '/proc/self/status',
+    });
+  });
+
+  test('errors from a file name its path, never <bytes>', async () => {
+    const p = join(dir, 'bom.safetensors');
+    const json = new TextEncoder().encode('\uFEFF{}      ');
+    const bytes = new Uint8Array(8 + json.length);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+    bytes.set(json, 8);
+    await writeFile(p, bytes);
+    for (const read of [loadSafetensors, readSafetensorsHeader, openSafetensors]) {
+      const err = await read(p).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'SAFETENSORS_INVALID_HEADER', file: p });
+      expect((err as Error).message).toMatch(/byte-order mark/);
+      expect((err as Error).message).not.toMatch(/<bytes>/);
+    }
   });
 });

@@ -1,9 +1,12 @@
 /**
  * safetensors files in Node. `node:fs/promises` is imported lazily on first use, so browser bundles that
- * include @splitmask/core never evaluate it. Writes are atomic (temp file, fsync, rename); reads can stream
- * one tensor at a time through a file handle, so a large checkpoint is never wholly in memory.
+ * include @splitmask/core never evaluate it. Writes are atomic (temp file, fsync, rename, fsync of the
+ * folder); reads can stream one tensor at a time through a file handle, so a large checkpoint is never
+ * wholly in memory. Every read is bounded by the size `stat` reports: a FIFO, a device or a symlink to an
+ * endless file (`/dev/zero`) is refused up front instead of read without limit.
  */
 
+import { InvalidArgumentError } from '../errors';
 import {
   checkExpectations,
   decodeSafetensors,
@@ -16,6 +19,7 @@ import {
   type SafetensorsHeader,
   type SafetensorsReadOptions,
   type SafetensorsTensor,
+  type SafetensorsWriteOptions,
 } from './safetensors';
 import { SafetensorsError } from './safetensors-error';
 
@@ -30,12 +34,88 @@ function nodeFs(): Promise<Fs> {
 let tempCounter = 0;
 
 /**
- * Writes bytes (or a sequence of chunks, written in order) to `path` atomically: a sibling temp file is
- * written and fsynced, then renamed over `path`. Readers see the old file or the new one, never a part.
+ * fsyncs a folder so a rename or a new entry in it survives a power loss. Platforms that cannot open
+ * folders for syncing (Windows: EPERM/EISDIR) are skipped: there the rename itself is the best we get.
+ * @example await syncFolder('runs/a/checkpoints');
+ */
+export async function syncFolder(dir: string): Promise<void> {
+  const fs = await nodeFs();
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(dir, 'r');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EISDIR' || code === 'EPERM' || code === 'EACCES') return;
+    throw e;
+  }
+  try {
+    await handle.sync();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw e;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Paths under these roots are kernel/virtual file systems: never a place to write outputs. */
+const SPECIAL_ROOTS = ['/proc', '/sys', '/dev'];
+
+/**
+ * Throws InvalidArgumentError when `path` (made absolute) lies on a special file system (`/proc`, `/sys`,
+ * `/dev`). Writing there fails in odd ways (Node's recursive mkdir under /proc never returns).
+ * @example assertWritablePath('--out', 'runs/a');
+ */
+export function assertWritablePath(what: string, path: string): void {
+  if (typeof process === 'undefined' || process.platform === 'win32') return;
+  const abs = path.startsWith('/') ? path : `${process.cwd()}/${path}`;
+  const parts = abs.split('/').filter((p) => p !== '' && p !== '.');
+  const stack: string[] = [];
+  for (const p of parts) {
+    if (p === '..') stack.pop();
+    else stack.push(p);
+  }
+  const norm = `/${stack.join('/')}`;
+  for (const root of SPECIAL_ROOTS) {
+    if (norm === root || norm.startsWith(`${root}/`))
+      throw new InvalidArgumentError(
+        `${what}: ${path} is on the special file system ${root}; choose a folder on a regular disk`,
+      );
+  }
+}
+
+/**
+ * Creates `dir` and its parents (like `mkdir -p`), refusing special file systems first. Errors name the
+ * folder that could not be created.
+ * @example await ensureFolder('runs/a/checkpoints');
+ */
+export async function ensureFolder(dir: string): Promise<void> {
+  assertWritablePath('folder', dir);
+  const fs = await nodeFs();
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? String(e);
+    throw new InvalidArgumentError(`cannot create folder ${dir} (${code})`, { cause: e });
+  }
+}
+
+function parentOf(path: string): string {
+  const trimmed = path.replace(/[\\/]+$/, '');
+  const i = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
+  return i < 0 ? '.' : i === 0 ? '/' : trimmed.slice(0, i);
+}
+
+/**
+ * Writes bytes (or a sequence of chunks, written in order) to `path` atomically: the parent folder is
+ * created if missing, a sibling temp file is written and fsynced, renamed over `path`, and the folder is
+ * fsynced. Readers see the old file or the new one, never a part.
  * @example await writeFileAtomic('run/ckpt.safetensors', bytes);
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | Iterable<Uint8Array>): Promise<void> {
   const fs = await nodeFs();
+  const dir = parentOf(path);
+  await ensureFolder(dir);
   tempCounter += 1;
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}-${tempCounter}`;
   const handle = await fs.open(tmp, 'w');
@@ -57,23 +137,39 @@ export async function writeFileAtomic(path: string, data: Uint8Array | Iterable<
     await fs.rm(tmp, { force: true });
     throw e;
   }
+  await syncFolder(dir);
 }
 
 /**
- * Encodes and writes a safetensors file atomically, one tensor's bytes in memory at a time.
+ * Encodes and writes a safetensors file atomically, one tensor's bytes in memory at a time. With
+ * `requireFinite`, a NaN/Inf anywhere aborts the write (SAFETENSORS_NON_FINITE naming the file and tensor)
+ * and the file already at `path` stays as it was.
  * @example await saveSafetensors('w.safetensors', { w: { shape: [2], data: Float32Array.of(1, 2) } });
  */
 export async function saveSafetensors(
   path: string,
   entries: Record<string, SafetensorsEntry>,
   metadata?: Record<string, string>,
+  options: SafetensorsWriteOptions = {},
 ): Promise<void> {
-  const plan = planSafetensors(entries, metadata);
+  const plan = planSafetensors(entries, metadata, options);
   function* pieces(): Generator<Uint8Array> {
     yield plan.header;
     yield* plan.chunks(); // lazily: one tensor's bytes at a time
   }
-  await writeFileAtomic(path, pieces());
+  try {
+    await writeFileAtomic(path, pieces());
+  } catch (e) {
+    if (e instanceof SafetensorsError && e.file === '<bytes>')
+      throw new SafetensorsError(e.code, { file: path, tensor: e.tensor }, stripPrefix(e), { cause: e });
+    throw e;
+  }
+}
+
+/** The message of a SafetensorsError without its `<file>: tensor '…': ` prefix. */
+function stripPrefix(e: SafetensorsError): string {
+  const prefix = e.tensor === undefined ? `${e.file}: ` : `${e.file}: tensor '${e.tensor}': `;
+  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
 }
 
 /**
@@ -84,9 +180,55 @@ export async function loadSafetensors(
   path: string,
   options: Omit<SafetensorsReadOptions, 'file'> = {},
 ): Promise<{ tensors: Record<string, SafetensorsTensor>; metadata: Record<string, string> }> {
+  const handle = await openRegularFile(path);
+  try {
+    const { size } = await handle.stat();
+    const bytes = await readExactly(handle, 0, size, path);
+    await expectEnd(handle, size, path);
+    return decodeSafetensors(bytes, { ...options, file: path });
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens `path` for reading only if it is a regular file (after following symlinks). Checked before
+ * `open`: opening a FIFO blocks until a writer appears, and a device such as /dev/zero never ends.
+ */
+async function openRegularFile(path: string): Promise<FileHandle> {
   const fs = await nodeFs();
-  const bytes = new Uint8Array(await fs.readFile(path));
-  return decodeSafetensors(bytes, { ...options, file: path });
+  const st = await fs.stat(path);
+  if (!st.isFile()) {
+    const kind = st.isDirectory()
+      ? 'a folder'
+      : st.isFIFO()
+        ? 'a FIFO'
+        : st.isCharacterDevice() || st.isBlockDevice()
+          ? 'a device'
+          : st.isSocket()
+            ? 'a socket'
+            : 'not a regular file';
+    throw new SafetensorsError('SAFETENSORS_NOT_A_FILE', { file: path }, `is ${kind}, not a regular file`);
+  }
+  const handle = await fs.open(path, 'r');
+  const again = await handle.stat();
+  if (!again.isFile()) {
+    await handle.close();
+    throw new SafetensorsError('SAFETENSORS_NOT_A_FILE', { file: path }, 'is not a regular file');
+  }
+  return handle;
+}
+
+/** Refuses a file that holds more bytes than `stat` said (growing while read, or a virtual file). */
+async function expectEnd(handle: FileHandle, size: number, path: string): Promise<void> {
+  const probe = new Uint8Array(1);
+  const { bytesRead } = await handle.read(probe, 0, 1, size);
+  if (bytesRead !== 0)
+    throw new SafetensorsError(
+      'SAFETENSORS_INVALID_OFFSETS',
+      { file: path },
+      `file grew past the ${size} bytes it had when opened (still being written?)`,
+    );
 }
 
 async function readExactly(
@@ -111,25 +253,31 @@ async function readExactly(
   return out;
 }
 
-async function readHeaderFrom(handle: FileHandle, path: string): Promise<SafetensorsHeader> {
+async function readHeaderFrom(
+  handle: FileHandle,
+  path: string,
+  maxTensors?: number,
+): Promise<SafetensorsHeader> {
   const { size } = await handle.stat();
   const prefix = await readExactly(handle, 0, Math.min(8, size), path);
   const n = readHeaderLength(prefix, size, path);
   const head = new Uint8Array(8 + n);
   head.set(prefix, 0);
   head.set(await readExactly(handle, 8, n, path), 8);
-  return parseSafetensorsHeader(head, size, path);
+  return parseSafetensorsHeader(head, size, path, { maxTensors });
 }
 
 /**
  * Reads and validates only the header of a file (names, dtypes, shapes, offsets, metadata).
  * @example const { tensors } = await readSafetensorsHeader('vit-b.safetensors'); Object.keys(tensors);
  */
-export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
-  const fs = await nodeFs();
-  const handle = await fs.open(path, 'r');
+export async function readSafetensorsHeader(
+  path: string,
+  options: { maxTensors?: number } = {},
+): Promise<SafetensorsHeader> {
+  const handle = await openRegularFile(path);
   try {
-    return await readHeaderFrom(handle, path);
+    return await readHeaderFrom(handle, path, options.maxTensors);
   } finally {
     await handle.close();
   }
@@ -153,12 +301,14 @@ export interface SafetensorsReader {
  * const r = await openSafetensors('big.safetensors');
  * try { for (const name of r.names) use(await r.read(name)); } finally { await r.close(); }
  */
-export async function openSafetensors(path: string): Promise<SafetensorsReader> {
-  const fs = await nodeFs();
-  const handle = await fs.open(path, 'r');
+export async function openSafetensors(
+  path: string,
+  options: { maxTensors?: number } = {},
+): Promise<SafetensorsReader> {
+  const handle = await openRegularFile(path);
   let header: SafetensorsHeader;
   try {
-    header = await readHeaderFrom(handle, path);
+    header = await readHeaderFrom(handle, path, options.maxTensors);
   } catch (e) {
     await handle.close();
     throw e;

@@ -8,6 +8,8 @@ import {
   encodeSafetensors,
   parseSafetensorsHeader,
   SAFETENSORS_MAX_HEADER_BYTES,
+  SAFETENSORS_MAX_HEADER_DEPTH,
+  SAFETENSORS_MAX_TENSORS,
   type SafetensorsDtype,
   type SafetensorsEntry,
 } from './safetensors';
@@ -185,6 +187,58 @@ describe('safetensors errors', () => {
       'm.st',
     );
   });
+  test('a UTF-8 byte-order mark before the header is refused', () => {
+    expectError(
+      () => decodeSafetensors(rawFile('\uFEFF{}      '), { file: 'm.safetensors' }),
+      'SAFETENSORS_INVALID_HEADER',
+      /^m\.safetensors: header starts with a UTF-8 byte-order mark/,
+    );
+  });
+
+  test.each([
+    ['array', (n: number) => `{"a":${'['.repeat(n)}${']'.repeat(n)}}`],
+    ['object', (n: number) => `{"__metadata__":${'{"k":'.repeat(n)}1${'}'.repeat(n)}}`],
+  ])('a header nested 200,000 deep (%s) is SAFETENSORS_HEADER_TOO_DEEP, not a RangeError', (_k, make) => {
+    expectError(
+      () => decodeSafetensors(rawFile(make(200_000)), { file: 'deep.safetensors' }),
+      'SAFETENSORS_HEADER_TOO_DEEP',
+      /deep\.safetensors/,
+      new RegExp(`deeper than ${SAFETENSORS_MAX_HEADER_DEPTH}`),
+    );
+    // brackets inside strings do not count
+    const quoted = `{"__metadata__":{"k":"${'[{'.repeat(1000)}"}}`;
+    expect(decodeSafetensors(rawFile(quoted)).metadata.k).toBe('[{'.repeat(1000));
+  });
+
+  test('more tensors than maxTensors is SAFETENSORS_TOO_MANY_TENSORS before parsing', () => {
+    const names = (n: number) =>
+      Array.from({ length: n }, (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`);
+    const file = rawFile(`{"__metadata__":{"a":"b"},${names(5).join(',')}}`);
+    expect(Object.keys(decodeSafetensors(file, { maxTensors: 5 }).tensors).length).toBe(5);
+    expectError(
+      () => decodeSafetensors(file, { maxTensors: 4, file: 'many.safetensors' }),
+      'SAFETENSORS_TOO_MANY_TENSORS',
+      /^many\.safetensors: header lists more than 4 tensors/,
+    );
+    const huge = rawFile(`{${names(SAFETENSORS_MAX_TENSORS + 1).join(',')}}`);
+    expectError(() => decodeSafetensors(huge), 'SAFETENSORS_TOO_MANY_TENSORS');
+  });
+
+  test('encode with requireFinite refuses NaN/Inf in float tensors only', () => {
+    expectError(
+      () =>
+        encodeSafetensors({ w: { shape: [2], data: [1, Number.POSITIVE_INFINITY] } }, undefined, {
+          requireFinite: true,
+        }),
+      'SAFETENSORS_NON_FINITE',
+      /tensor 'w': element 1 is Infinity/,
+    );
+    expect(
+      encodeSafetensors({ w: { shape: [2], data: [1, Number.NaN] } }, undefined, { requireFinite: false })
+        .length,
+    ).toBeGreaterThan(0);
+  });
+
   test('invalid UTF-8 in the header', () => {
     const f = rawFile('{"w":1}');
     f[10] = 0xff;

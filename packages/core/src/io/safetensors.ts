@@ -62,6 +62,18 @@ export const SAFETENSORS_DTYPES: readonly SafetensorsDtype[] = Object.freeze([
 /** Largest header accepted, as in Rust (`MAX_HEADER_SIZE`): 100 MB. */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * Deepest JSON nesting accepted in a header. A valid header nests 3 deep (header → entry → shape), so 8
+ * leaves room and stops a hostile `[[[[…` header before `JSON.parse` recurses on it.
+ */
+export const SAFETENSORS_MAX_HEADER_DEPTH = 8;
+
+/**
+ * Most tensors accepted in one header (default of `maxTensors`). The largest public checkpoints hold a few
+ * thousand per file; a 100 MB header of a million empty tensors would otherwise take seconds and GBs.
+ */
+export const SAFETENSORS_MAX_TENSORS = 100_000;
+
 /** Host data of a decoded tensor: F32/F16/BF16 → Float32Array, I32/I64 → Int32Array, U8/BOOL → Uint8Array. */
 export type SafetensorsData = Float32Array | Int32Array | Uint8Array;
 
@@ -109,6 +121,17 @@ export interface SafetensorsReadOptions {
   expect?: Record<string, SafetensorsExpectation>;
   /** Name used in error messages (the path, for files). */
   file?: string;
+  /** Most tensors accepted in the header (default {@link SAFETENSORS_MAX_TENSORS}). */
+  maxTensors?: number;
+}
+
+/** Options of `encodeSafetensors`, `planSafetensors` and `saveSafetensors`. */
+export interface SafetensorsWriteOptions {
+  /**
+   * Refuse NaN/±Infinity in float tensors (SAFETENSORS_NON_FINITE naming the tensor and element) instead
+   * of writing them. Checkpoints use this so a poisoned run can never overwrite good weights.
+   */
+  requireFinite?: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -161,9 +184,29 @@ function checkValues(name: string, dtype: SafetensorsDtype, data: ArrayLike<numb
   }
 }
 
+function checkFinite(name: string, data: ArrayLike<number>): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v !== 0) {
+      // NaN - NaN and Inf - Inf are both NaN: one comparison per element
+      throw new SafetensorsError(
+        'SAFETENSORS_NON_FINITE',
+        { tensor: name },
+        `element ${i} is ${v}; refusing to write a non-finite value`,
+      );
+    }
+  }
+}
+
 /** Little-endian bytes of one tensor's data (a fresh buffer). */
-function tensorBytes(name: string, dtype: SafetensorsDtype, data: ArrayLike<number>): Uint8Array {
+function tensorBytes(
+  name: string,
+  dtype: SafetensorsDtype,
+  data: ArrayLike<number>,
+  requireFinite = false,
+): Uint8Array {
   checkValues(name, dtype, data);
+  if (requireFinite && (dtype === 'F32' || dtype === 'F16' || dtype === 'BF16')) checkFinite(name, data);
   let out: Uint8Array;
   if (dtype === 'F32') out = new Uint8Array(Float32Array.from(data).buffer);
   else if (dtype === 'F16') out = new Uint8Array(encodeF16(data).buffer);
@@ -196,7 +239,9 @@ export interface SafetensorsPlan {
 export function planSafetensors(
   entries: Record<string, SafetensorsEntry>,
   metadata?: Record<string, string>,
+  options: SafetensorsWriteOptions = {},
 ): SafetensorsPlan {
+  const requireFinite = options.requireFinite === true;
   const order = Object.entries(entries).map(([name, e]) => {
     const dtype = e.dtype ?? defaultDtype(e.data);
     if (!isSupported(dtype)) {
@@ -256,7 +301,7 @@ export function planSafetensors(
     order: order.map(({ name, dtype, data }) => ({ name, dtype, data })),
     byteLength: header.length + offset,
     *chunks() {
-      for (const t of order) yield tensorBytes(t.name, t.dtype, t.data);
+      for (const t of order) yield tensorBytes(t.name, t.dtype, t.data, requireFinite);
     },
   };
 }
@@ -264,6 +309,7 @@ export function planSafetensors(
 /**
  * Encodes tensors (and optional string metadata) to safetensors bytes, byte-identical to the Rust/Python
  * `safetensors` library for the same inputs (metadata keys keep insertion order).
+ * `requireFinite` refuses NaN/Inf in float tensors.
  * @example
  * const bytes = encodeSafetensors({ 'head.weight': { shape: [2, 3], data: new Float32Array(6) } },
  *   { format: 'pt' });
@@ -271,9 +317,10 @@ export function planSafetensors(
 export function encodeSafetensors(
   entries: Record<string, SafetensorsEntry>,
   metadata?: Record<string, string>,
+  options: SafetensorsWriteOptions = {},
 ): Uint8Array {
   checkHost();
-  const plan = planSafetensors(entries, metadata);
+  const plan = planSafetensors(entries, metadata, options);
   const out = new Uint8Array(plan.byteLength);
   out.set(plan.header, 0);
   let at = plan.header.length;
@@ -355,6 +402,7 @@ export function parseSafetensorsHeader(
   bytes: Uint8Array,
   fileLength: number,
   file?: string,
+  options: { maxTensors?: number } = {},
 ): SafetensorsHeader {
   const n = readHeaderLength(bytes, fileLength, file);
   if (bytes.length < 8 + n) {
@@ -364,9 +412,18 @@ export function parseSafetensorsHeader(
       `need ${8 + n} header bytes, have ${bytes.length}`,
     );
   }
+  const body = bytes.subarray(8, 8 + n);
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) {
+    throw new SafetensorsError(
+      'SAFETENSORS_INVALID_HEADER',
+      { file },
+      'header starts with a UTF-8 byte-order mark (EF BB BF); it must start with "{"',
+    );
+  }
+  scanHeader(body, file, options.maxTensors ?? SAFETENSORS_MAX_TENSORS);
   let json: unknown;
   try {
-    const text = utf8Strict.decode(bytes.subarray(8, 8 + n));
+    const text = utf8Strict.decode(body);
     if (!text.startsWith('{')) throw new Error('header does not start with "{"');
     json = JSON.parse(text);
   } catch (cause) {
@@ -408,8 +465,58 @@ export function parseSafetensorsHeader(
       metadata[k] = v;
     }
   }
+  const maxTensors = options.maxTensors ?? SAFETENSORS_MAX_TENSORS;
+  const count = Object.keys(tensors).length;
+  if (count > maxTensors) {
+    throw new SafetensorsError(
+      'SAFETENSORS_TOO_MANY_TENSORS',
+      { file },
+      `header lists more than ${maxTensors} tensors (${count}; limit: maxTensors)`,
+    );
+  }
   validateOffsets(tensors, fileLength - 8 - n, file);
   return { tensors, metadata, dataStart: 8 + n, byteLength: fileLength };
+}
+
+/**
+ * One pass over the raw header bytes before `JSON.parse`: bounds the nesting depth (a 200,000-deep array
+ * would overflow the parser's stack) and the number of top-level entries (a million empty tensors would
+ * take seconds and GBs to parse and validate). Strings are skipped, escapes included.
+ */
+function scanHeader(body: Uint8Array, file: string | undefined, maxTensors: number): void {
+  let depth = 0;
+  let entries = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === 0x5c) escaped = true;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > SAFETENSORS_MAX_HEADER_DEPTH) {
+        throw new SafetensorsError(
+          'SAFETENSORS_HEADER_TOO_DEEP',
+          { file },
+          `header JSON nests deeper than ${SAFETENSORS_MAX_HEADER_DEPTH} levels (at byte ${8 + i}); a valid header nests 3`,
+        );
+      }
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+    else if (c === 0x3a && depth === 1) {
+      entries += 1;
+      if (entries > maxTensors + 1) {
+        // + 1: the optional "__metadata__" entry
+        throw new SafetensorsError(
+          'SAFETENSORS_TOO_MANY_TENSORS',
+          { file },
+          `header lists more than ${maxTensors} tensors (limit: maxTensors)`,
+        );
+      }
+    }
+  }
 }
 
 /** Rust's `Metadata::validate`: contiguous from 0, sizes match shapes, data section fully used. */
@@ -553,7 +660,7 @@ export function decodeSafetensors(
   options: SafetensorsReadOptions = {},
 ): { tensors: Record<string, SafetensorsTensor>; metadata: Record<string, string> } {
   const { file } = options;
-  const header = parseSafetensorsHeader(bytes, bytes.length, file);
+  const header = parseSafetensorsHeader(bytes, bytes.length, file, options);
   checkExpectations(header.tensors, options.expect, file);
   const tensors: Record<string, SafetensorsTensor> = Object.create(null);
   for (const [name, info] of Object.entries(header.tensors)) {
