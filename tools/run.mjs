@@ -94,7 +94,7 @@ if (mode === 'test') {
   const failed = summariseTests();
   process.exit(status !== 0 || failed > 0 ? 1 : 0);
 } else if (mode === 'demo') {
-  process.exit(run('node', [join(root, 'packages', 'splitmask', 'dist', 'cli.js'), 'demo', ...rest]));
+  process.exit(run('node', [join(root, 'packages', 'cli', 'dist', 'bin.js'), 'demo', ...rest]));
 } else {
   console.error(`tools/run.mjs: unknown mode '${mode}' (expected 'test' or 'demo')`);
   process.exit(2);

@@ -1,19 +1,11 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig([
-  {
-    // `index` is browser-safe; `node` holds the file-system parts (checkpoints, logs, PNG, demo).
-    entry: ['src/index.ts', 'src/node.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: 'node20',
-  },
-  {
-    entry: { cli: 'src/cli.ts' },
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-  },
-]);
+export default defineConfig({
+  // `index` is browser-safe; `node` holds the file-system parts (checkpoints, PNG).
+  entry: ['src/index.ts', 'src/node.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+});

@@ -5,9 +5,9 @@
  * evaluated with DINO's weighted k-NN, BEiT's linear probe, and fine-tuning with 1%, 10% and 100% of the
  * training labels (class-balanced, seeded); test = the held-out test split.
  *
- *   node packages/eval/experiments/fashion-mnist.mjs --preset smoke   # a few minutes: plumbing check
- *   node packages/eval/experiments/fashion-mnist.mjs --preset quick   # sized for ~1 h on 2 CPU cores
- *   node packages/eval/experiments/fashion-mnist.mjs --preset full --backend webgpu
+ *   node packages/cli/experiments/fashion-mnist.mjs --preset smoke   # a few minutes: plumbing check
+ *   node packages/cli/experiments/fashion-mnist.mjs --preset quick   # sized for ~1 h on 2 CPU cores
+ *   node packages/cli/experiments/fashion-mnist.mjs --preset full --backend webgpu
  *   ... [--seed 0] [--backend auto|cpu|wasm|webgpu|tensorflow] [--methods random,beit,splitmask,dino]
  *       [--config overrides.json] [--out docs/results] [--name fashion-mnist] [--encoders <dir>]
  *       [--jobs N]   # the methods in N child processes (tfjs-wasm is single-threaded: one per core)
@@ -15,14 +15,14 @@
  *
  * Any dataset: `--data mnist` or `--data <folder>` (train/ and test/ class folders; images are resized to
  * model.imageSize) and a `--config` JSON deep-merged over the preset (fields: see PRESETS below).
- * Needs `pnpm --filter @splitmask/eval... build` and `pnpm --filter @splitmask/splitmask build` first;
- * @splitmask/splitmask is imported at run time (it depends on this package, so it cannot be a dependency).
+ * Needs `pnpm --filter "splitmask..." build` first (this harness lives in the application package, above
+ * every library it uses).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { initBackend } from '@splitmask/core';
 import { imageFolder, loadFashionMnist, loadMnist } from '@splitmask/datasets/node';
 import {
@@ -290,11 +290,7 @@ async function pretrainDino(sm, config, source, log) {
 }
 
 async function importSplitmask() {
-  try {
-    return await import('@splitmask/splitmask');
-  } catch {
-    return import(pathToFileURL(join(REPO, 'packages', 'splitmask', 'dist', 'index.js')).href);
-  }
+  return import('@splitmask/splitmask');
 }
 
 /** k-NN, linear probe and the fine-tuning runs of one encoder. */
@@ -443,7 +439,7 @@ export async function runExperiment(args, log = console.log) {
   }
   tokenizer.dispose();
   const seconds = (Date.now() - t0) / 1000;
-  const command = `node packages/eval/experiments/fashion-mnist.mjs ${(args.argv ?? []).join(' ')}`.trim();
+  const command = `node packages/cli/experiments/fashion-mnist.mjs ${(args.argv ?? []).join(' ')}`.trim();
   const doc = {
     name,
     classNames: trainDs.classNames,
@@ -647,7 +643,7 @@ async function runJobs(args, log) {
   const doc = mergeResults(parts, {
     name: defaultName(args),
     order: methods,
-    command: `node packages/eval/experiments/fashion-mnist.mjs ${args.argv.join(' ')}`.trim(),
+    command: `node packages/cli/experiments/fashion-mnist.mjs ${args.argv.join(' ')}`.trim(),
     wallSeconds: (Date.now() - t0) / 1000,
   });
   writeReport(args.out ?? join(REPO, 'docs', 'results'), doc);

@@ -1,6 +1,6 @@
+import { ConfigError } from '@splitmask/splitmask';
 import { expect, test } from 'vitest';
 import { intFlag, numberFlag, parseArgs } from './cli-args';
-import { ConfigError } from './config';
 
 const SPECS = {
   demo: { values: ['steps', 'out'], switches: ['tiny'] },

@@ -2,7 +2,7 @@
  * Argument parsing for the `splitmask` CLI: `<command> [positionals] [--flag value | --flag=value | --switch]`.
  * Every problem is collected and reported at once, like config errors.
  */
-import { ConfigError } from './config';
+import { ConfigError } from '@splitmask/splitmask';
 
 /** A parsed command line. */
 export interface ParsedArgs {

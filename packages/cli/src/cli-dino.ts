@@ -16,25 +16,25 @@ import {
   unflattenParams,
 } from '@splitmask/core';
 import { saveEncoderTimm } from '@splitmask/eval/node';
-import { initVitParams } from '@splitmask/vit';
-import * as tf from '@tensorflow/tfjs-core';
-import { listCheckpoints } from './checkpoint';
-import { intFlag, numberFlag, type ParsedArgs } from './cli-args';
-import { ConfigError } from './config';
-import { loadImages } from './datasets';
 import {
+  ConfigError,
+  createArraySource,
   DINO_DEFAULT_CONFIG,
   type DinoConfig,
   DinoConfigError,
   type DinoConfigInput,
   type DinoEvent,
+  dinoArch,
   resolveDinoConfig,
   runDino,
-} from './dino';
-import { dinoArch } from './dino/model';
+} from '@splitmask/splitmask';
+import { listCheckpoints } from '@splitmask/splitmask/node';
+import { initVitParams } from '@splitmask/vit';
+import * as tf from '@tensorflow/tfjs-core';
+import { intFlag, numberFlag, type ParsedArgs } from './cli-args';
+import { loadImages } from './datasets';
 import { createJsonlLogger } from './jsonl';
 import { createProgressBar } from './progress';
-import { createArraySource } from './source';
 
 /**
  * Sizes for the 28 px embedded sets (zero-padded to 32): ViT patch 4, D 96, 4 blocks, 3 heads; 2 × 32 px

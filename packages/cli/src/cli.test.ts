@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodePng } from '@splitmask/splitmask/node';
 import { loadTokenizer } from '@splitmask/tokenizers';
 import { afterAll, afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { main } from './cli';
 import { readJsonl } from './jsonl';
-import { decodePng } from './png';
 
 const dir = mkdtempSync(join(tmpdir(), 'splitmask-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,6 +30,12 @@ test('--help prints usage; no command is an error', async () => {
   expect(await main(['--help'])).toBe(0);
   expect(stdout).toMatch(/splitmask <command>/);
   expect(await main([])).toBe(1);
+});
+
+test('--version prints the version of this package', async () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  expect(await main(['--version'])).toBe(0);
+  expect(stdout).toBe(`${pkg.version}\n`);
 });
 
 test('argument errors: all at once, exit code 2', async () => {

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `splitmask` command line: `demo`, `pretrain` (SplitMask, BEiT, DINO), `tokenizer fit`, and `eval`
  * (delegated to `@splitmask/eval/node`'s `runEvalCli`). Flags and config files are
@@ -9,23 +8,31 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type BackendChoice, createRng, initBackend, isBackendChoice } from '@splitmask/core';
 import { EVAL_USAGE, runEvalCli } from '@splitmask/eval/node';
-import { saveTokenizer } from '@splitmask/tokenizers';
-import { type FlagSpec, intFlag, numberFlag, type ParsedArgs, parseArgs } from './cli-args';
-import { pretrainDino } from './cli-dino';
 import {
+  buildTokenizer,
   ConfigError,
+  createArraySource,
+  createPretrainer,
   DEFAULT_CONFIG,
+  imagesOf,
   mergeConfigInputs,
   type PretrainConfigInput,
   resolvePretrainConfig,
-} from './config';
+  type TrainEvent,
+} from '@splitmask/splitmask';
+import { saveTokenizer } from '@splitmask/tokenizers';
+import { type FlagSpec, intFlag, numberFlag, type ParsedArgs, parseArgs } from './cli-args';
+import { pretrainDino } from './cli-dino';
 import { loadImages } from './datasets';
 import { DEMO_CONFIG, runDemo, TINY_DEMO_CONFIG } from './demo';
 import { createJsonlLogger, readJsonl } from './jsonl';
 import { createProgressBar } from './progress';
 import { writeRunPictures } from './run-pictures';
-import { createArraySource, imagesOf } from './source';
-import { buildTokenizer, createPretrainer, type TrainEvent } from './trainer';
+
+/** This package's version (read from its package.json, one folder above src/ and dist/). */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const USAGE = `splitmask <command> [options]
 
@@ -40,6 +47,7 @@ Commands:
                         evaluate an encoder (k-NN, linear probe, fine-tuning); 'splitmask eval --help'
 
 Common options:
+  --version             print the version
   --backend <auto|cpu|wasm|webgl|webgpu|tensorflow|tensorflow-gpu>   (default auto)
   --out <dir>           output folder (JSONL log, checkpoints, pictures)
   --config <file.json>  a config (see README: model, tokenizer, masking, loss, optim, train)
@@ -274,6 +282,10 @@ async function tokenizerFit(args: ParsedArgs): Promise<number> {
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage/config error). */
 export async function main(argv: string[]): Promise<number> {
   const [command] = argv;
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   if (command === 'eval') {
     if (argv.length === 1) {
       process.stderr.write(`splitmask eval: missing knn|linear|finetune\n\n${EVAL_USAGE}\n`);
@@ -302,10 +314,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`splitmask: ${(e as Error).stack ?? e}\n`);
     return 1;
   }
-}
-
-if (process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

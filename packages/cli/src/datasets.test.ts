@@ -1,6 +1,6 @@
 import type { ImageDataset } from '@splitmask/datasets';
+import { ConfigError } from '@splitmask/splitmask';
 import { expect, test } from 'vitest';
-import { ConfigError } from './config';
 import { loadImages, openDataset, toImageArray } from './datasets';
 
 function fakeDataset(n: number, size: number, channels: number): ImageDataset {

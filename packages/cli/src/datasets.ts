@@ -7,8 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { centerCrop, type ImageDataset, resizeShorterSide, toChannels } from '@splitmask/datasets';
 import { imageFolder, loadFashionMnist, loadMnist } from '@splitmask/datasets/node';
-import { ConfigError } from './config';
-import type { ImageArray } from './source';
+import { ConfigError, type ImageArray } from '@splitmask/splitmask';
 
 /**
  * Copies up to `limit` images of `ds` (from index 0) into an ImageArray of `size`×`size`×`channels`.

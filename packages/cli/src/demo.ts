@@ -7,19 +7,27 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '@splitmask/core';
 import { knnClassify } from '@splitmask/eval';
+import {
+  buildTokenizer,
+  createArraySource,
+  createPretrainer,
+  encodeFeatures,
+  type ImageArray,
+  type ImageSource,
+  imagesOf,
+  type PretrainConfig,
+  type PretrainConfigInput,
+  plotSeries,
+  resolvePretrainConfig,
+  type SplitMaskParams,
+  type TrainEvent,
+  toVitConfig,
+} from '@splitmask/splitmask';
+import { encodePng } from '@splitmask/splitmask/node';
+import type { Tokenizer } from '@splitmask/tokenizers';
 import * as tf from '@tensorflow/tfjs-core';
-import { type PretrainConfig, type PretrainConfigInput, resolvePretrainConfig } from './config';
 import { loadImages } from './datasets';
-import type { Tokenizer } from './deps';
-import { encodeFeatures } from './features';
-import { plotSeries } from './pictures';
-import { encodePng } from './png';
 import { writeRunPictures } from './run-pictures';
-import type { ImageSource } from './source';
-import { createArraySource, type ImageArray, imagesOf } from './source';
-import type { SplitMaskParams } from './splitmask';
-import { toVitConfig } from './splitmask';
-import { buildTokenizer, createPretrainer, type TrainEvent } from './trainer';
 
 /**
  * The demo's model and schedule: 28px Fashion-MNIST, patch 4 (7x7 = 49 patches; SplitMask's two

@@ -5,11 +5,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rng } from '@splitmask/core';
+import {
+  drawSplitIndices,
+  drawSplits,
+  type Pretrainer,
+  plotSeries,
+  type TrainEvent,
+} from '@splitmask/splitmask';
+import { encodePng } from '@splitmask/splitmask/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { drawSplits, plotSeries } from './pictures';
-import { encodePng } from './png';
-import { drawSplitIndices } from './splitmask';
-import type { Pretrainer, TrainEvent } from './trainer';
 
 /**
  * Writes `loss.png` (+ `nce-accuracy.png` for SplitMask) and `splits.png`; returns the paths.

@@ -1,7 +1,7 @@
 /**
  * @splitmask/splitmask — SplitMask (arXiv 2112.10740), BEiT and DINO pretraining on TensorFlow.js and
- * the trainers. This entry is browser-safe (no Node built-ins at load); checkpoint files, JSONL logs, PNG
- * encoding, datasets from disk and the demo are in `@splitmask/splitmask/node`. Library code never
+ * the trainers. This entry is browser-safe (no Node built-ins at load); checkpoint files and PNG encoding
+ * are in `@splitmask/splitmask/node`; the CLI and the demo are the application package `splitmask`. Library code never
  * selects a backend; the CLI does.
  */
 
@@ -28,6 +28,7 @@ export {
   resolvePretrainConfig,
 } from './config';
 export type {
+  DinoArch,
   DinoConfig,
   DinoConfigInput,
   DinoEvent,
@@ -48,6 +49,7 @@ export {
   DINO_DEFAULT_CONFIG,
   DINO_TINY_CONFIG,
   DinoConfigError,
+  dinoArch,
   dinoHead,
   dinoMonitors,
   dinoStep,
@@ -64,8 +66,6 @@ export type { PretrainMethodImpl } from './method';
 export { createMethod } from './method';
 export type { Series, SplitRow } from './pictures';
 export { drawSplits, plotSeries, tokenColor } from './pictures';
-export type { ProgressState } from './progress';
-export { createProgressBar, formatDuration, formatProgress } from './progress';
 export type { Color, RgbaImage } from './raster';
 export { createImage } from './raster';
 export { assignVariables, restoreOptimizer } from './restore';

@@ -5,19 +5,10 @@ import * as api from './node';
 test('node entry exports', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
-      "DEMO_CONFIG",
-      "TINY_DEMO_CONFIG",
       "createCheckpointManager",
-      "createJsonlLogger",
       "decodePng",
       "encodePng",
       "listCheckpoints",
-      "loadImages",
-      "openDataset",
-      "readJsonl",
-      "runDemo",
-      "toImageArray",
-      "writeRunPictures",
     ]
   `);
 });
