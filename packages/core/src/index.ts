@@ -60,7 +60,7 @@ export {
 export { gelu, geluNaive, geluTanh } from './ops/gelu';
 export type { LayerNormParams } from './ops/layer-norm';
 export { LAYER_NORM_EPS, layerNorm, layerNormNaive } from './ops/layer-norm';
-export { linear, linearNaive } from './ops/linear';
+export { linear, linearGelu, linearNaive } from './ops/linear';
 export { crossEntropyPerRow, logSoftmax } from './ops/log-softmax';
 export { sumRows } from './ops/sum-rows';
 export {
@@ -79,6 +79,9 @@ export {
   wasmGemmActive,
   wasmSumRows,
 } from './ops/wasm-gemm/wasm-gemm';
+export { disableWebgpuKernels, installWebgpuKernels, webgpuKernelsActive } from './ops/webgpu/context';
+export type { WebgpuGemmOptions } from './ops/webgpu/ops';
+export { webgpuGelu, webgpuGeluGrad, webgpuGemm, webgpuGemmGelu, webgpuSumRows } from './ops/webgpu/ops';
 export type { AdamW, AdamWOptions, AdamWParamGroup, AdamWState, AdamWStepArgs } from './optim/adamw';
 export { createAdamW } from './optim/adamw';
 export {

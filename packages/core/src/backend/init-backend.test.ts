@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../errors';
 import { wasmGemmActive } from '../ops/wasm-gemm/wasm-gemm';
+import { webgpuKernelsActive } from '../ops/webgpu/context';
 import { AUTO_ORDER, BACKEND_CHOICES, installCommand } from './choices';
 import { BackendUnavailableError } from './errors';
 import { backendInfo, detectRuntime, initBackend } from './init-backend';
@@ -102,6 +103,19 @@ describe('initBackend', () => {
     // webgpu in Node has no synchronous readback (OffscreenCanvas): read asynchronously.
     expect((await tf.sum(tf.tensor([1, 2, 3])).data())[0]).toBe(6);
   });
+
+  test.runIf(webgpuExpected)(
+    "webgpu: splitmask's WGSL kernels are installed; webgpuKernels: false turns them off",
+    async () => {
+      expect((await initBackend('webgpu')).notes.join()).toMatch(/splitmask's WGSL kernels for linear/);
+      expect(webgpuKernelsActive()).toBe(true);
+      const off = await initBackend('webgpu', { webgpuKernels: false });
+      expect(off.notes.join()).toMatch(/WGSL kernels turned off by the webgpuKernels option/);
+      expect(webgpuKernelsActive()).toBe(false);
+      await initBackend('webgpu');
+      expect(webgpuKernelsActive()).toBe(true);
+    },
+  );
 
   test("'auto' picks wasm in Node here, after skipping the native bindings", async () => {
     const info = await initBackend('auto');

@@ -44,6 +44,16 @@ const BACKEND_AND_OPS_EXPORTS = [
   'wasmGeluGrad',
   'wasmGemmActive',
   'wasmSumRows',
+  // core's WGSL kernels (ops/webgpu)
+  'disableWebgpuKernels',
+  'installWebgpuKernels',
+  'linearGelu',
+  'webgpuGelu',
+  'webgpuGeluGrad',
+  'webgpuGemm',
+  'webgpuGemmGelu',
+  'webgpuKernelsActive',
+  'webgpuSumRows',
 ];
 
 test('core exports the backend and primitive API', () => {

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { disableWasmGemm, installWasmGemm } from '../ops/wasm-gemm/wasm-gemm';
+import { disableWebgpuKernels, installWebgpuKernels } from '../ops/webgpu/context';
+import '../ops/webgpu/kernels';
 import { BACKEND_PACKAGES, type ConcreteBackend, installCommand, type Runtime } from './choices';
 import { BackendUnavailableError } from './errors';
 
@@ -27,6 +29,12 @@ export interface InitBackendOptions {
    * thread). Default true; skipped by itself on threaded wasm builds, where XNNPACK has the threads.
    */
   wasmGemm?: boolean;
+  /**
+   * webgpu: run core's ops (linear's GEMMs with bias/GELU epilogues, GELU, column sums, attention,
+   * LayerNorm, cross-entropy, AdamW) on splitmask's own WGSL kernels (ops/webgpu). Default true; false
+   * keeps tfjs-backend-webgpu's own kernels.
+   */
+  webgpuKernels?: boolean;
   /** webgpu in Node: options passed to Dawn's `create()` (e.g. `['backend=vulkan']`). */
   dawnOptions?: string[];
 }
@@ -206,7 +214,20 @@ async function setupWebgpu(runtime: Runtime, opts: InitBackendOptions): Promise<
     );
   }
   await activate('webgpu');
-  return { simd: null, threads: null, adapter: described || 'unknown adapter', notes: [] };
+  const notes: string[] = [];
+  if (opts.webgpuKernels === false) {
+    disableWebgpuKernels();
+    notes.push(
+      "kernels: tfjs-backend-webgpu's own (splitmask's WGSL kernels turned off by the webgpuKernels option)",
+    );
+  } else {
+    notes.push(
+      installWebgpuKernels()
+        ? "kernels: splitmask's WGSL kernels for linear, GELU, attention, LayerNorm, cross-entropy, AdamW (ops/webgpu)"
+        : "kernels: tfjs-backend-webgpu's own (splitmask's WGSL kernels could not be installed)",
+    );
+  }
+  return { simd: null, threads: null, adapter: described || 'unknown adapter', notes };
 }
 
 async function setupTensorflow(

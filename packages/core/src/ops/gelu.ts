@@ -2,11 +2,13 @@
  * GELU, exact form x·Φ(x) = 0.5·x·(1 + erf(x/√2)) as PyTorch's nn.GELU() default (timm ViT).
  * tfjs-core has Erf on cpu, wasm, webgl and webgpu; on wasm its kernel is so slow that `gelu` uses
  * one-pass kernels next to core's wasm GEMM there (wasm-gemm/gemm.c), or a rational erf (erf.ts) when
- * that GEMM module is off.
+ * that GEMM module is off. On webgpu one WGSL pass each (webgpu/elementwise.ts) replaces tfjs's
+ * composition of erf.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { erfFast } from './erf';
 import { wasmGelu, wasmGeluGrad } from './wasm-gemm/wasm-gemm';
+import { webgpuGelu, webgpuGeluGrad } from './webgpu/ops';
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
@@ -22,11 +24,11 @@ function normalCdf(x: tf.Tensor): tf.Tensor {
 const geluExact = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   return {
-    value: wasmGelu(x) ?? tf.mul(x, normalCdf(x)),
+    value: wasmGelu(x) ?? webgpuGelu(x) ?? tf.mul(x, normalCdf(x)),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
       tf.tidy(() => {
         const [xs] = saved;
-        const fused = wasmGeluGrad(xs, dy as tf.Tensor);
+        const fused = wasmGeluGrad(xs, dy as tf.Tensor) ?? webgpuGeluGrad(xs, dy as tf.Tensor);
         if (fused) return [fused];
         const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), INV_SQRT_2PI); // φ(x)
         return [tf.mul(dy as tf.Tensor, tf.add(normalCdf(xs), tf.mul(xs, pdf)))];

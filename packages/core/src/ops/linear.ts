@@ -6,21 +6,31 @@
  * off XNNPACK onto a ~2 GFLOP/s scalar loop (BACKENDS.md). The three matmuls of a step go through
  * `matMul2d`: on wasm our own GEMM (wasm-gemm/, reads transposed operands while packing, ~1.5x
  * XNNPACK), elsewhere a flag-free tfjs matMul after explicit transposes (4x the flagged one on wasm).
+ * On webgpu they run on our WGSL GEMM (webgpu/gemm.ts) instead: transposes read in place, the bias
+ * (and in `linearGelu` the GELU) applied in the GEMM's epilogue.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors';
+import { gelu } from './gelu';
 import { sumRowsNoGrad } from './sum-rows';
 import { matMul2d } from './wasm-gemm/wasm-gemm';
+import { webgpuKernelsActive } from './webgpu/context';
+import { webgpuGeluGrad, webgpuGemm, webgpuGemmGelu } from './webgpu/ops';
+
+/** op(a)·op(b) on webgpu's WGSL GEMM, else `matMul2d`. */
+function mm(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false): tf.Tensor2D {
+  return webgpuGemm(a, b, { transposeA, transposeB }) ?? matMul2d(a, b, transposeA, transposeB);
+}
 
 // tfjs types customGrad's variadic inputs as a union with the save function; the cast states the real arity.
 const linear2d = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
-    value: matMul2d(x as tf.Tensor2D, w as tf.Tensor2D),
+    value: mm(x as tf.Tensor2D, w as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       const g = dy as tf.Tensor2D;
-      return [matMul2d(g, ws, false, true), matMul2d(xs, g, true, false)];
+      return [mm(g, ws, false, true), mm(xs, g, true, false)];
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
@@ -30,11 +40,13 @@ const linear2d = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFu
 const linear2dBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
-    value: tf.add(matMul2d(x as tf.Tensor2D, w as tf.Tensor2D), b),
+    value:
+      webgpuGemm(x as tf.Tensor2D, w as tf.Tensor2D, { bias: b as tf.Tensor1D }) ??
+      tf.add(matMul2d(x as tf.Tensor2D, w as tf.Tensor2D), b),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       const g = dy as tf.Tensor2D;
-      return [matMul2d(g, ws, false, true), matMul2d(xs, g, true, false), sumRowsNoGrad(g)];
+      return [mm(g, ws, false, true), mm(xs, g, true, false), sumRowsNoGrad(g)];
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (
@@ -42,6 +54,68 @@ const linear2dBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, s
   w: tf.Tensor2D,
   b: tf.Tensor1D,
 ) => tf.Tensor2D;
+
+// GELU in the GEMM epilogue (webgpu): the forward writes GELU(h) and h = x·W + b in one pass, h being
+// what GELU's backward needs anyway (the unfused path keeps the same tensor as gelu's input).
+const linearGelu2d = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  // Only called where the WGSL kernels are active (see linearGelu), so none of these is null.
+  const [y, h] = webgpuGemmGelu(x as tf.Tensor2D, w as tf.Tensor2D, {
+    bias: b as tf.Tensor1D,
+  }) as tf.Tensor2D[];
+  save([x, w, h]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [xs, ws, hs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const g = webgpuGeluGrad(hs, dy as tf.Tensor) as tf.Tensor2D;
+      return [mm(g, ws, false, true), mm(xs, g, true, false), sumRowsNoGrad(g)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+) => tf.Tensor2D;
+
+/** Shape checks shared by `linear` and `linearGelu`; returns x as rows [R, in]. */
+function rowsOf(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined, op: string): tf.Tensor2D {
+  const inDim = x.shape[x.rank - 1];
+  const outDim = weight.shape[1];
+  if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== outDim)) {
+    throw new ShapeError(
+      `${op}: expected bias [${outDim}], got [${bias?.shape}] for weight [${weight.shape}]`,
+    );
+  }
+  if (weight.rank !== 2 || weight.shape[0] !== inDim) {
+    throw new ShapeError(
+      `${op}: expected weight [${inDim}, out], got [${weight.shape}] for input [${x.shape}]`,
+    );
+  }
+  return x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
+}
+
+/**
+ * y = GELU(x·W + b) over the last axis (a ViT MLP's first layer). On webgpu the bias and the GELU run in
+ * the GEMM's epilogue; elsewhere it is `gelu(linear(x, weight, bias))`, the same values and gradients.
+ * x: [..., in], weight: [in, out], bias: [out] → [..., out]
+ * @example const h = linearGelu(x, params.fc1.weight, params.fc1.bias);
+ */
+export function linearGelu<R extends tf.Rank>(
+  x: tf.Tensor<R>,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+): tf.Tensor<R> {
+  return tf.tidy(() => {
+    const x2 = rowsOf(x, weight, bias, 'linearGelu');
+    const fused = webgpuKernelsActive() && [x, weight, bias].every((t) => t.dtype === 'float32');
+    const outDim = (weight as tf.Tensor2D).shape[1];
+    if (!fused || x2.shape[0] === 0 || outDim === 0 || outDim > 65535 * 64) {
+      return gelu(linear(x, weight, bias));
+    }
+    const y = linearGelu2d(x2, weight as tf.Tensor2D, bias as tf.Tensor1D);
+    return tf.reshape<tf.Rank>(y, [...x.shape.slice(0, -1), weight.shape[1]] as number[]) as tf.Tensor<R>;
+  });
+}
 
 /**
  * y = x·W + b over the last axis.
@@ -54,20 +128,8 @@ export function linear<R extends tf.Rank>(
   bias?: tf.Tensor,
 ): tf.Tensor<R> {
   return tf.tidy(() => {
-    const inDim = x.shape[x.rank - 1];
+    const x2 = rowsOf(x, weight, bias, 'linear');
     const outDim = weight.shape[1];
-    const badBias = bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== outDim);
-    if (badBias) {
-      throw new ShapeError(
-        `linear: expected bias [${outDim}], got [${bias?.shape}] for weight [${weight.shape}]`,
-      );
-    }
-    if (weight.rank !== 2 || weight.shape[0] !== inDim) {
-      throw new ShapeError(
-        `linear: expected weight [${inDim}, out], got [${weight.shape}] for input [${x.shape}]`,
-      );
-    }
-    const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
     const y = bias
       ? linear2dBias(x2, weight as tf.Tensor2D, bias as tf.Tensor1D)
       : linear2d(x2, weight as tf.Tensor2D);

@@ -3,16 +3,22 @@
  * `tf.sum(x, 0)` of a [4096, 384] matrix: 26–28 ms). Elsewhere a ones-row matmul does it; on wasm
  * that matmul re-packs all of x as XNNPACK "weights" whenever x is a new tensor (7–10 ms for
  * [2112, 768], ~330 ms of a Ti/4 training step), so wasm uses the one-pass kernel next to the GEMM.
+ * On webgpu a one-pass WGSL kernel does it (webgpu/elementwise.ts).
  * Used for bias and LayerNorm-parameter gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors';
 import { wasmSumRows } from './wasm-gemm/wasm-gemm';
+import { webgpuSumRows } from './webgpu/ops';
 
 /** x: [R, D] → [D], no gradient (for use inside gradient functions). */
 export function sumRowsNoGrad(x: tf.Tensor2D): tf.Tensor1D {
   const [r, d] = x.shape;
-  return wasmSumRows(x) ?? tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, r]), x), [d]) as tf.Tensor1D);
+  return (
+    wasmSumRows(x) ??
+    webgpuSumRows(x) ??
+    tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, r]), x), [d]) as tf.Tensor1D)
+  );
 }
 
 const sumRowsGrad = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {

@@ -1,0 +1,100 @@
+/**
+ * Tensor-level entry points of core's WGSL kernels. Each returns null when they are not in use (another
+ * backend, opted out, a dtype or size they do not cover), so callers keep their own formulation:
+ * `webgpuGemm(x, w) ?? matMul2d(x, w)`. None has a gradient of its own; core's ops wrap them in
+ * customGrads (linear.ts, gelu.ts, layer-norm.ts, ...).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MAX_GROUPS, webgpuKernelsActive } from './context';
+import { TILE } from './gemm';
+import {
+  type GemmAttrs,
+  WEBGPU_GELU_GRAD_KERNEL,
+  WEBGPU_GELU_KERNEL,
+  WEBGPU_GEMM_KERNEL,
+  WEBGPU_SUM_ROWS_KERNEL,
+} from './kernels';
+
+const f32 = (...ts: tf.Tensor[]) => ts.every((t) => t.dtype === 'float32');
+
+/** Options of {@link webgpuGemm}. */
+export interface WebgpuGemmOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  /** Added to every row in the epilogue: [N]. */
+  bias?: tf.Tensor1D;
+  /** Exact GELU applied in the epilogue. */
+  activation?: 'none' | 'gelu';
+}
+
+/**
+ * op(a)·op(b) [+ bias] [→ GELU] in one WGSL dispatch on webgpu; null elsewhere.
+ * a: [M, K] or [K, M], b: [K, N] or [N, K], bias: [N] → [M, N]
+ * @example const y = webgpuGemm(x, w, { bias: b }) ?? tf.add(matMul2d(x, w), b);
+ */
+export function webgpuGemm(a: tf.Tensor2D, b: tf.Tensor2D, opts: WebgpuGemmOptions = {}): tf.Tensor2D | null {
+  return webgpuGemmWithPre(a, b, opts, false)?.[0] ?? null;
+}
+
+/**
+ * As {@link webgpuGemm} with GELU, also returning the pre-activation (what GELU's backward needs).
+ * → [GELU(op(a)·op(b) + bias), op(a)·op(b) + bias], both [M, N]
+ */
+export function webgpuGemmGelu(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  opts: Omit<WebgpuGemmOptions, 'activation'> = {},
+): [tf.Tensor2D, tf.Tensor2D] | null {
+  return webgpuGemmWithPre(a, b, { ...opts, activation: 'gelu' }, true) as [tf.Tensor2D, tf.Tensor2D] | null;
+}
+
+function webgpuGemmWithPre(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  opts: WebgpuGemmOptions,
+  savePre: boolean,
+): tf.Tensor2D[] | null {
+  const { transposeA = false, transposeB = false, bias, activation = 'none' } = opts;
+  if (!f32(a, b) || (bias && !f32(bias)) || !webgpuKernelsActive()) return null;
+  const m = transposeA ? a.shape[1] : a.shape[0];
+  const k = transposeA ? a.shape[0] : a.shape[1];
+  const n = transposeB ? b.shape[0] : b.shape[1];
+  if (m === 0 || n === 0 || Math.ceil(m / TILE) > MAX_GROUPS || Math.ceil(n / TILE) > MAX_GROUPS) return null;
+  if (k === 0) {
+    // Nothing to multiply (and no zero-size buffer to bind): the epilogue of a zero product.
+    return tf.tidy(() => {
+      const pre = bias
+        ? (tf.tile(tf.reshape(bias, [1, n]), [m, 1]) as tf.Tensor2D)
+        : tf.zeros<tf.Rank.R2>([m, n]);
+      if (activation === 'none') return [pre];
+      const y = tf.engine().runKernel(WEBGPU_GELU_KERNEL, { x: pre }, {}) as tf.Tensor2D;
+      return savePre ? [y, pre] : [y];
+    });
+  }
+  const attrs: GemmAttrs = { transposeA, transposeB, activation, savePre };
+  const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
+  return tf
+    .engine()
+    .runKernel(WEBGPU_GEMM_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D[];
+}
+
+/** Column sums x [R, D] → [D] in one dispatch on webgpu; null elsewhere. */
+export function webgpuSumRows(x: tf.Tensor2D): tf.Tensor1D | null {
+  if (!f32(x) || x.size === 0 || !webgpuKernelsActive() || Math.ceil(x.shape[1] / 64) > MAX_GROUPS)
+    return null;
+  return tf.engine().runKernel(WEBGPU_SUM_ROWS_KERNEL, { x }, {}) as tf.Tensor1D;
+}
+
+/** Exact GELU x·Φ(x) in one dispatch on webgpu; null elsewhere. x: any shape → same shape. */
+export function webgpuGelu<T extends tf.Tensor>(x: T): T | null {
+  if (!f32(x) || x.size === 0 || !webgpuKernelsActive()) return null;
+  return tf.engine().runKernel(WEBGPU_GELU_KERNEL, { x }, {}) as T;
+}
+
+/** dy·GELU'(x) in one dispatch on webgpu; null elsewhere. x, dy: same shape. */
+export function webgpuGeluGrad<T extends tf.Tensor>(x: T, dy: tf.Tensor): T | null {
+  if (!f32(x, dy) || x.size === 0 || !tf.util.arraysEqual(x.shape, dy.shape) || !webgpuKernelsActive()) {
+    return null;
+  }
+  return tf.engine().runKernel(WEBGPU_GELU_GRAD_KERNEL, { x, dy }, {}) as T;
+}
