@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../errors';
+import { webgpuSelfAttention } from '../webgpu/ops';
 import { GEMM_WASM_BASE64 } from './gemm-wasm';
 
 /** The tfjs kernel names registered for the wasm backend. */
@@ -384,7 +385,8 @@ function mhaOp(numHeads: number, scale: number): (qkv: tf.Tensor3D) => tf.Tensor
 /**
  * Multi-head self-attention from a fused qkv projection, as one kernel (and one for its gradient) on
  * wasm: softmax(scale·Q·Kᵀ)·V per head, read straight from timm's qkv layout and written with the heads
- * merged, so no head split/merge transposes or batched-matmul kernels run. Elsewhere null: the caller
+ * merged, so no head split/merge transposes or batched-matmul kernels run. On webgpu the same with core's
+ * WGSL kernels (webgpu/attention.ts), which keep lse [B, H, N] instead of P. Elsewhere null: the caller
  * keeps its own formulation. The attention probabilities are not returned (use the unfused path for maps).
  * qkv: [B, N, 3D] (q | k | v, each [H heads × Dh]) → [B, N, D]; scale defaults to Dh^-0.5 (timm).
  * @example const o = fusedSelfAttention(linear(x, w, b), 6) ?? unfused(x);
@@ -395,7 +397,8 @@ export function fusedSelfAttention(qkv: tf.Tensor3D, numHeads: number, scale?: n
       `fusedSelfAttention: expected qkv [B, N, 3·D] with D divisible by numHeads=${numHeads}, got [${qkv.shape}]`,
     );
   }
-  if (qkv.dtype !== 'float32' || qkv.size === 0 || !wasmGemmActive()) return null;
   const dh = qkv.shape[2] / 3 / numHeads;
+  if (tf.getBackend() === 'webgpu') return webgpuSelfAttention(qkv, numHeads, scale ?? dh ** -0.5);
+  if (qkv.dtype !== 'float32' || qkv.size === 0 || !wasmGemmActive()) return null;
   return tf.tidy(() => mhaOp(numHeads, scale ?? dh ** -0.5)(qkv));
 }

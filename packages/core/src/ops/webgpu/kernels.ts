@@ -5,7 +5,16 @@
  * Importing this module adds them to the list that `installWebgpuKernels()` (context.ts) registers.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { addWebgpuKernels, dispatch, grid1d, type KernelArgs, output } from './context';
+import { MHA_BACKWARD_KV_SHADER, MHA_BACKWARD_Q_SHADER, MHA_FORWARD_SHADER } from './attention';
+import {
+  addWebgpuKernels,
+  dispatch,
+  grid1d,
+  type KernelArgs,
+  output,
+  release,
+  type Uniform,
+} from './context';
 import { geluShader, SUM_ROWS_SHADER } from './elementwise';
 import { type GemmVariant, gemmGrid, gemmKey, gemmShader } from './gemm';
 
@@ -15,6 +24,17 @@ export const WEBGPU_GEMM_KERNEL = 'SplitmaskGemmEpilogue';
 export const WEBGPU_SUM_ROWS_KERNEL = 'SplitmaskSumRows';
 export const WEBGPU_GELU_KERNEL = 'SplitmaskGelu';
 export const WEBGPU_GELU_GRAD_KERNEL = 'SplitmaskGeluGrad';
+
+/** Self-attention on timm's qkv layout: qkv [B, N, 3D] → [out [B, N, D], lse [B, H, N]]. */
+export const WEBGPU_MHA_KERNEL = 'SplitmaskFlashSelfAttention';
+/** Its gradient: {qkv, lse, dy [B, N, D]} → dqkv [B, N, 3D]. */
+export const WEBGPU_MHA_GRAD_KERNEL = 'SplitmaskFlashSelfAttentionGrad';
+
+/** Attributes of WEBGPU_MHA_KERNEL and WEBGPU_MHA_GRAD_KERNEL. */
+export interface MhaAttrs {
+  numHeads: number;
+  scale: number;
+}
 
 /** Attributes of WEBGPU_GEMM_KERNEL. */
 export interface GemmAttrs {
@@ -76,7 +96,58 @@ function geluKernelOf(grad: boolean) {
   };
 }
 
+function mhaShape(qkv: tf.TensorInfo, attrs: tf.NamedAttrMap | undefined) {
+  const { numHeads, scale } = attrs as unknown as MhaAttrs;
+  const [b, n, d3] = qkv.shape;
+  const dh = d3 / 3 / numHeads;
+  const uniforms: Uniform[] = [{ i: b }, { i: n }, { i: numHeads }, { i: dh }, { f: scale }];
+  return { b, n, h: numHeads, dh, uniforms, workgroups: grid1d(b * numHeads * n) };
+}
+
+function mhaKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { qkv } = inputs as { qkv: tf.TensorInfo };
+  const { b, n, h, dh, uniforms, workgroups } = mhaShape(qkv, attrs);
+  const out = output(backend, [b, n, h * dh]);
+  const lse = output(backend, [b, h, n]);
+  dispatch(backend, {
+    key: 'splitmask_mha_fwd',
+    shader: () => MHA_FORWARD_SHADER,
+    outputs: [out, lse],
+    inputs: [qkv],
+    uniforms,
+    workgroups,
+  });
+  return [out, lse];
+}
+
+function mhaGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { qkv, lse, dy } = inputs as { qkv: tf.TensorInfo; lse: tf.TensorInfo; dy: tf.TensorInfo };
+  const { b, n, h, uniforms, workgroups } = mhaShape(qkv, attrs);
+  const dqkv = output(backend, qkv.shape); // [B, N, 3D]: pass 1 writes the q part, pass 2 k and v
+  const dvec = output(backend, [b, h, n]); // D_i = Σ_j P_ij·dP_ij, from pass 1 to pass 2
+  dispatch(backend, {
+    key: 'splitmask_mha_bwd_q',
+    shader: () => MHA_BACKWARD_Q_SHADER,
+    outputs: [dqkv, dvec],
+    inputs: [qkv, lse, dy],
+    uniforms,
+    workgroups,
+  });
+  dispatch(backend, {
+    key: 'splitmask_mha_bwd_kv',
+    shader: () => MHA_BACKWARD_KV_SHADER,
+    outputs: [dqkv],
+    inputs: [qkv, lse, dy, dvec],
+    uniforms,
+    workgroups,
+  });
+  release(backend, dvec);
+  return dqkv;
+}
+
 addWebgpuKernels([
+  [WEBGPU_MHA_KERNEL, mhaKernel],
+  [WEBGPU_MHA_GRAD_KERNEL, mhaGradKernel],
   [WEBGPU_GEMM_KERNEL, gemmKernel],
   [WEBGPU_SUM_ROWS_KERNEL, sumRowsKernel],
   [WEBGPU_GELU_KERNEL, geluKernelOf(false)],

@@ -5,6 +5,7 @@
  * customGrads (linear.ts, gelu.ts, layer-norm.ts, ...).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { MHA_MAX_DH, MHA_MAX_N } from './attention';
 import { MAX_GROUPS, webgpuKernelsActive } from './context';
 import { TILE } from './gemm';
 import {
@@ -12,6 +13,8 @@ import {
   WEBGPU_GELU_GRAD_KERNEL,
   WEBGPU_GELU_KERNEL,
   WEBGPU_GEMM_KERNEL,
+  WEBGPU_MHA_GRAD_KERNEL,
+  WEBGPU_MHA_KERNEL,
   WEBGPU_SUM_ROWS_KERNEL,
 } from './kernels';
 
@@ -97,4 +100,48 @@ export function webgpuGeluGrad<T extends tf.Tensor>(x: T, dy: tf.Tensor): T | nu
     return null;
   }
   return tf.engine().runKernel(WEBGPU_GELU_GRAD_KERNEL, { x, dy }, {}) as T;
+}
+
+// One customGrad per (numHeads, scale): tfjs customGrad closes over its attributes.
+const mhaOps = new Map<string, (qkv: tf.Tensor3D) => tf.Tensor3D>();
+
+function mhaOp(numHeads: number, scale: number): (qkv: tf.Tensor3D) => tf.Tensor3D {
+  const key = `${numHeads}:${scale}`;
+  let op = mhaOps.get(key);
+  if (!op) {
+    const attrs = { numHeads, scale } as unknown as tf.NamedAttrMap;
+    op = tf.customGrad(((qkv: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [out, lse] = tf.engine().runKernel(WEBGPU_MHA_KERNEL, { qkv }, attrs) as tf.Tensor[];
+      save([qkv, lse]); // lse [B, H, N]: the backward recomputes P from it (no [B, H, N, N] kept)
+      return {
+        value: out,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+          tf
+            .engine()
+            .runKernel(
+              WEBGPU_MHA_GRAD_KERNEL,
+              { qkv: saved[0], lse: saved[1], dy: dy as tf.Tensor },
+              attrs,
+            ) as tf.Tensor,
+        ],
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (qkv: tf.Tensor3D) => tf.Tensor3D;
+    mhaOps.set(key, op);
+  }
+  return op;
+}
+
+/**
+ * Multi-head self-attention softmax(scale·Q·Kᵀ)·V from timm's fused qkv, one WGSL dispatch forward and
+ * two backward, keeping only lse [B, H, N] between them; null where the kernels are not in use or the
+ * shape is beyond them (N > 1024 or Dh > 256). Shapes are checked by the caller (`fusedSelfAttention`).
+ * qkv: [B, N, 3D] → [B, N, D]
+ * @example const o = webgpuSelfAttention(qkv, 6, 64 ** -0.5) ?? unfused(qkv);
+ */
+export function webgpuSelfAttention(qkv: tf.Tensor3D, numHeads: number, scale: number): tf.Tensor3D | null {
+  const [b, n, d3] = qkv.shape;
+  const dh = d3 / 3 / numHeads;
+  if (!f32(qkv) || qkv.size === 0 || n > MHA_MAX_N || dh > MHA_MAX_DH || !webgpuKernelsActive()) return null;
+  if (b * numHeads * n > MAX_GROUPS * MAX_GROUPS) return null;
+  return tf.tidy(() => mhaOp(numHeads, scale)(qkv));
 }

@@ -68,3 +68,59 @@ export function unfused<T extends tf.TensorContainer>(fn: () => T): T {
     installWebgpuKernels();
   }
 }
+
+/**
+ * Multi-head self-attention on timm's qkv layout in float64, with the gradient of Σ out·cot:
+ * qkv [B, N, 3·H·Dh], cot [B, N, H·Dh] → out [B, N, H·Dh], dqkv [B, N, 3·H·Dh].
+ */
+export function hostSelfAttention(
+  qkv: ArrayLike<number>,
+  cot: ArrayLike<number>,
+  [b, n, h, dh]: [number, number, number, number],
+  scale = dh ** -0.5,
+): { out: Float64Array; dqkv: Float64Array } {
+  const d = h * dh;
+  const out = new Float64Array(b * n * d);
+  const dqkv = new Float64Array(b * n * 3 * d);
+  const at = (bb: number, t: number, part: number, hh: number, e: number) =>
+    ((bb * n + t) * 3 + part) * d + hh * dh + e;
+  for (let bb = 0; bb < b; bb++)
+    for (let hh = 0; hh < h; hh++) {
+      const p = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        let mx = -Infinity;
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let e = 0; e < dh; e++) s += qkv[at(bb, i, 0, hh, e)] * qkv[at(bb, j, 1, hh, e)];
+          p[i * n + j] = s * scale;
+          mx = Math.max(mx, s * scale);
+        }
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += p[i * n + j] = Math.exp(p[i * n + j] - mx);
+        for (let j = 0; j < n; j++) p[i * n + j] /= sum;
+        for (let e = 0; e < dh; e++) {
+          let o = 0;
+          for (let j = 0; j < n; j++) o += p[i * n + j] * qkv[at(bb, j, 2, hh, e)];
+          out[(bb * n + i) * d + hh * dh + e] = o;
+        }
+      }
+      const g = (t: number, e: number) => cot[(bb * n + t) * d + hh * dh + e];
+      for (let i = 0; i < n; i++) {
+        const dp = new Float64Array(n);
+        let di = 0;
+        for (let j = 0; j < n; j++) {
+          for (let e = 0; e < dh; e++) dp[j] += g(i, e) * qkv[at(bb, j, 2, hh, e)];
+          di += p[i * n + j] * dp[j];
+        }
+        for (let j = 0; j < n; j++) {
+          const ds = p[i * n + j] * (dp[j] - di) * scale;
+          for (let e = 0; e < dh; e++) {
+            dqkv[at(bb, i, 0, hh, e)] += ds * qkv[at(bb, j, 1, hh, e)];
+            dqkv[at(bb, j, 1, hh, e)] += ds * qkv[at(bb, i, 0, hh, e)];
+            dqkv[at(bb, j, 2, hh, e)] += p[i * n + j] * g(i, e);
+          }
+        }
+      }
+    }
+  return { out, dqkv };
+}

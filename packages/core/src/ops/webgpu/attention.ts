@@ -1,0 +1,213 @@
+/**
+ * Fused multi-head self-attention in WGSL, forward and backward, read straight from timm's qkv layout
+ * (`Attention.forward`: qkv [B, N, 3·D] = q | k | v, each [H heads × Dh]) and written with the heads
+ * merged, so no head split/merge transposes or batched matmuls run.
+ *
+ * Memory as in FlashAttention (Dao et al. 2022, §3.1): the forward keeps only the row log-sum-exp
+ * lse [B, H, N] for the backward, never the [B, H, N, N] probabilities (the wasm kernel and tfjs's own
+ * path keep those). The backward recomputes P = exp(scale·q·kᵀ − lse) in two passes: per query row
+ * (dQ, and D_i = Σ_j P_ij·dP_ij), then per key row (dK, dV).
+ *
+ * One workgroup of 64 threads per (b, h, row); the row's N scores live in workgroup memory, so N ≤ 1024
+ * and Dh ≤ 256 (a ViT's 197 tokens and 64-wide heads fit; larger shapes take the unfused path). This
+ * is the simple row-per-workgroup form, not the blocked one that reuses K/V tiles across query rows:
+ * correct on every adapter, its speed on real GPUs not measured.
+ */
+import { FLAT_GROUP } from './context';
+
+export const MHA_MAX_N = 1024;
+export const MHA_MAX_DH = 256;
+
+const COMMON = /* wgsl */ `
+struct U { b: i32, n: i32, h: i32, dh: i32, scale: f32, p0: i32, p1: i32, p2: i32 };
+var<workgroup> red: array<f32, 64>;
+// Sum (or max) of one value per thread across the workgroup; every thread gets the result.
+fn reduce_sum(v: f32, t: u32) -> f32 {
+  red[t] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (t < s) { red[t] += red[t + s]; }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+fn reduce_max(v: f32, t: u32) -> f32 {
+  red[t] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (t < s) { red[t] = max(red[t], red[t + s]); }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+`;
+
+const BUILTINS =
+  '@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>';
+
+// Row id → (b, h, i); offsets of q/k/v of token t of batch b, head h in qkv, and of its output.
+const ROW = /* wgsl */ `
+  let row = ${FLAT_GROUP};
+  if (row >= u.b * u.h * u.n) { return; }
+  let t = lid.x;
+  let i = row % u.n;
+  let bh = row / u.n;
+  let hh = bh % u.h;
+  let bb = bh / u.h;
+  let d3 = 3 * u.h * u.dh;
+  let qoff = hh * u.dh;
+  let koff = (u.h + hh) * u.dh;
+  let voff = (2 * u.h + hh) * u.dh;
+  let base = bb * u.n * d3;
+  let obase = bb * u.n * u.h * u.dh + hh * u.dh;
+  let lrow = bh * u.n;
+`;
+
+/** Forward. Bindings: out [B, N, D], lse [B, H, N], qkv, uniforms. */
+export const MHA_FORWARD_SHADER = /* wgsl */ `
+${COMMON}
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(2) var<storage, read> qkv: array<f32>;
+@group(0) @binding(3) var<uniform> u: U;
+var<workgroup> sc: array<f32, ${MHA_MAX_N}>;
+var<workgroup> qs: array<f32, ${MHA_MAX_DH}>;
+@compute @workgroup_size(64, 1, 1)
+fn main(${BUILTINS}) {
+  ${ROW}
+  for (var d = i32(t); d < u.dh; d += 64) { qs[d] = qkv[base + i * d3 + qoff + d]; }
+  workgroupBarrier();
+  var mx = -3.0e38;
+  for (var j = i32(t); j < u.n; j += 64) {
+    let kb = base + j * d3 + koff;
+    var s = 0.0;
+    for (var d = 0; d < u.dh; d++) { s = fma(qs[d], qkv[kb + d], s); }
+    s = s * u.scale;
+    sc[j] = s;
+    mx = max(mx, s);
+  }
+  mx = reduce_max(mx, t);
+  var sum = 0.0;
+  for (var j = i32(t); j < u.n; j += 64) {
+    let e = exp(sc[j] - mx);
+    sc[j] = e;
+    sum += e;
+  }
+  sum = reduce_sum(sum, t);
+  if (t == 0u) { lse[lrow + i] = mx + log(sum); }
+  let inv = 1.0 / sum;
+  for (var d = i32(t); d < u.dh; d += 64) {
+    var acc = 0.0;
+    for (var j = 0; j < u.n; j++) { acc = fma(sc[j], qkv[base + j * d3 + voff + d], acc); }
+    out[obase + i * u.h * u.dh + d] = acc * inv;
+  }
+}
+`;
+
+/**
+ * Backward, pass 1 (per query row i): P_ij, dP_ij = dO_i·v_j, D_i = Σ_j P_ij·dP_ij,
+ * dQ_i = scale·Σ_j P_ij·(dP_ij − D_i)·k_j. Bindings: dqkv, dvec [B, H, N], qkv, lse, dout, uniforms.
+ */
+export const MHA_BACKWARD_Q_SHADER = /* wgsl */ `
+${COMMON}
+@group(0) @binding(0) var<storage, read_write> dqkv: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dvec: array<f32>;
+@group(0) @binding(2) var<storage, read> qkv: array<f32>;
+@group(0) @binding(3) var<storage, read> lse: array<f32>;
+@group(0) @binding(4) var<storage, read> dout: array<f32>;
+@group(0) @binding(5) var<uniform> u: U;
+var<workgroup> pr: array<f32, ${MHA_MAX_N}>;
+var<workgroup> dp: array<f32, ${MHA_MAX_N}>;
+var<workgroup> qs: array<f32, ${MHA_MAX_DH}>;
+var<workgroup> gs: array<f32, ${MHA_MAX_DH}>;
+@compute @workgroup_size(64, 1, 1)
+fn main(${BUILTINS}) {
+  ${ROW}
+  for (var d = i32(t); d < u.dh; d += 64) {
+    qs[d] = qkv[base + i * d3 + qoff + d];
+    gs[d] = dout[obase + i * u.h * u.dh + d];
+  }
+  workgroupBarrier();
+  let l = lse[lrow + i];
+  var di = 0.0;
+  for (var j = i32(t); j < u.n; j += 64) {
+    let kb = base + j * d3 + koff;
+    let vb = base + j * d3 + voff;
+    var s = 0.0;
+    var g = 0.0;
+    for (var d = 0; d < u.dh; d++) {
+      s = fma(qs[d], qkv[kb + d], s);
+      g = fma(gs[d], qkv[vb + d], g);
+    }
+    let p = exp(s * u.scale - l);
+    pr[j] = p;
+    dp[j] = g;
+    di += p * g;
+  }
+  di = reduce_sum(di, t);
+  if (t == 0u) { dvec[lrow + i] = di; }
+  for (var j = i32(t); j < u.n; j += 64) { pr[j] = pr[j] * (dp[j] - di); }
+  workgroupBarrier();
+  for (var d = i32(t); d < u.dh; d += 64) {
+    var acc = 0.0;
+    for (var j = 0; j < u.n; j++) { acc = fma(pr[j], qkv[base + j * d3 + koff + d], acc); }
+    dqkv[base + i * d3 + qoff + d] = acc * u.scale;
+  }
+}
+`;
+
+/**
+ * Backward, pass 2 (per key row j): dK_j = scale·Σ_i dS_ij·q_i, dV_j = Σ_i P_ij·dO_i, with P and
+ * dS = P·(dO_i·v_j − D_i) recomputed. Bindings: dqkv, qkv, lse, dout, dvec, uniforms.
+ */
+export const MHA_BACKWARD_KV_SHADER = /* wgsl */ `
+${COMMON}
+@group(0) @binding(0) var<storage, read_write> dqkv: array<f32>;
+@group(0) @binding(1) var<storage, read> qkv: array<f32>;
+@group(0) @binding(2) var<storage, read> lse: array<f32>;
+@group(0) @binding(3) var<storage, read> dout: array<f32>;
+@group(0) @binding(4) var<storage, read> dvec: array<f32>;
+@group(0) @binding(5) var<uniform> u: U;
+var<workgroup> pr: array<f32, ${MHA_MAX_N}>;
+var<workgroup> ds: array<f32, ${MHA_MAX_N}>;
+var<workgroup> ks: array<f32, ${MHA_MAX_DH}>;
+var<workgroup> vs: array<f32, ${MHA_MAX_DH}>;
+@compute @workgroup_size(64, 1, 1)
+fn main(${BUILTINS}) {
+  ${ROW}
+  let j = i;
+  for (var d = i32(t); d < u.dh; d += 64) {
+    ks[d] = qkv[base + j * d3 + koff + d];
+    vs[d] = qkv[base + j * d3 + voff + d];
+  }
+  workgroupBarrier();
+  for (var r = i32(t); r < u.n; r += 64) {
+    let qb = base + r * d3 + qoff;
+    let gb = obase + r * u.h * u.dh;
+    var s = 0.0;
+    var g = 0.0;
+    for (var d = 0; d < u.dh; d++) {
+      s = fma(qkv[qb + d], ks[d], s);
+      g = fma(dout[gb + d], vs[d], g);
+    }
+    let p = exp(s * u.scale - lse[lrow + r]);
+    pr[r] = p;
+    ds[r] = p * (g - dvec[lrow + r]);
+  }
+  workgroupBarrier();
+  for (var d = i32(t); d < u.dh; d += 64) {
+    var dk = 0.0;
+    var dv = 0.0;
+    for (var r = 0; r < u.n; r++) {
+      dk = fma(ds[r], qkv[base + r * d3 + qoff + d], dk);
+      dv = fma(pr[r], dout[obase + r * u.h * u.dh + d], dv);
+    }
+    dqkv[base + j * d3 + koff + d] = dk * u.scale;
+    dqkv[base + j * d3 + voff + d] = dv;
+  }
+}
+`;
