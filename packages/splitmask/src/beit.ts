@@ -129,6 +129,7 @@ export function beitEncode(
         dropPath: rate,
         seed: rng.split(i).nextUint32(),
         training: opts.training,
+        dropPathRows: opts.dropPathRows,
       });
     });
     return e.norm ? layerNorm(h, e.norm, vit.layerNormEps) : h;
@@ -148,7 +149,9 @@ export function beitLoss(
   return tf.tidy(() => {
     const h = tf.slice(beitEncode(params, inputs, vit, opts), [0, 1, 0], [-1, -1, -1]) as tf.Tensor3D; // [B, L, D]
     const logits = linear(selectTokens(h, inputs.masked), params.lm_head.weight, params.lm_head.bias);
-    const mim = maskedCrossEntropy(logits as tf.Tensor3D, inputs.targets);
+    // A data-parallel shard returns its share of the batch mean (every row has M masked tokens).
+    const share = opts.collective ? inputs.images.shape[0] / opts.collective.shard.total : 1;
+    const mim = tf.mul(maskedCrossEntropy(logits as tf.Tensor3D, inputs.targets), share) as tf.Scalar;
     return { total: mim, mim };
   });
 }

@@ -11,7 +11,7 @@ export {
   createRandomProjectionTokenizer,
   fitKMeansTokenizer,
 } from '@splitmask/tokenizers';
-export type { BlockParams, LinearParams, VitConfig, VitParams } from '@splitmask/vit';
+export type { BlockParams, DropPathRows, LinearParams, VitConfig, VitParams } from '@splitmask/vit';
 export {
   initBlockParams,
   initVitParams,

@@ -59,11 +59,18 @@ export {
   resolveDinoConfig,
   runDino,
 } from './dino';
-export { CheckpointMismatchError } from './errors';
+export type { CheckpointErrorCode } from './errors';
+export { CheckpointError, CheckpointMismatchError } from './errors';
 export { encodeFeatures } from './features';
 export { truncNormal } from './init';
 export type { PretrainMethodImpl } from './method';
 export { createMethod } from './method';
+export type { DinoMethodOptions } from './methods/dino';
+export { createDinoMethod } from './methods/dino';
+export type { MaskedMethodOptions } from './methods/masked';
+export { createMaskedMethod } from './methods/masked';
+export type { HostTensor, MethodSpec } from './methods/spec';
+export { createTrainMethod, tokenizerSpec } from './methods/spec';
 export type { Series, SplitRow } from './pictures';
 export { drawSplits, plotSeries, tokenColor } from './pictures';
 export type { Color, RgbaImage } from './raster';
@@ -87,5 +94,18 @@ export {
   splitMaskLoss,
   toVitConfig,
 } from './splitmask';
-export type { Pretrainer, PretrainerOptions, TrainEvent } from './trainer';
-export { buildTokenizer, createPretrainer, NonFiniteLossError } from './trainer';
+// The one training loop and its method interface (for new methods and custom executors).
+export type { Collective, HostExchange, Shard } from './train/collective';
+export { gatherCollective, localCollective, shardOf } from './train/collective';
+export type { ComputedStep, ShardShape } from './train/engine';
+export { applyStep, checkFinite, computeStep, discardStep } from './train/engine';
+export type { Parallelism, Snapshot, StepExecutor, StepReport } from './train/executor';
+export { localExecutor, restoreInto, snapshotOf } from './train/executor';
+export { gatheredInfoNCE } from './train/gathered-info-nce';
+export type { StepContext, StepScalars, TrainMethod } from './train/method';
+export type { LoopSettings, TrainLoop, TrainLoopOptions } from './train/trainer';
+export { createTrainLoop, yieldToEventLoop } from './train/trainer';
+export type { WorkerErrorInfo, WorkerReply, WorkerRequest } from './train/worker-serve';
+export { serveWorker } from './train/worker-serve';
+export type { Pretrainer, PretrainerOptions, TrainEvent, TrainingSession } from './trainer';
+export { buildTokenizer, createPretrainer, createSession, NonFiniteLossError } from './trainer';

@@ -4,6 +4,21 @@
  * package `splitmask`.
  */
 
-export type { CheckpointManager, CheckpointState, LoadedCheckpoint } from './checkpoint';
-export { createCheckpointManager, listCheckpoints } from './checkpoint';
+export type {
+  CheckpointExtension,
+  CheckpointManager,
+  CheckpointManagerOptions,
+  CheckpointState,
+  LoadedCheckpoint,
+} from './checkpoint';
+export {
+  createCheckpointManager,
+  listCheckpoints,
+  moveAside,
+  newRunId,
+  removeStaleTemps,
+} from './checkpoint';
+export { readCheckpoint } from './checkpoint-read';
 export { decodePng, encodePng } from './png';
+export type { WorkerThreadsOptions } from './train/worker-threads';
+export { WorkerError, workerThreads } from './train/worker-threads';

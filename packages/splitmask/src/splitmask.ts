@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import {
   type BlockParams,
-  infoNCE,
+  type DropPathRows,
   initBlockParams,
   initVitParams,
   type LinearParams,
@@ -34,6 +34,8 @@ import {
   vitPosEmbed,
 } from './deps';
 import { truncNormal } from './init';
+import { type Collective, localCollective } from './train/collective';
+import { gatheredInfoNCE } from './train/gathered-info-nce';
 
 /** The SplitMask decoder: mask token, blocks, final norm, vocabulary head. */
 export interface SplitMaskDecoderParams {
@@ -188,6 +190,13 @@ export interface ForwardOptions {
   seed?: number;
   temperature?: number;
   nceWeight?: number;
+  /**
+   * Data-parallel shard of the batch: every part becomes this shard's share (summed over shards it is
+   * the global batch's value) and InfoNCE takes its negatives from every shard. Default: one shard.
+   */
+  collective?: Collective;
+  /** Global rows of this batch's encoder rows, for drop-path masks (see @splitmask/vit). */
+  dropPathRows?: DropPathRows;
 }
 
 /**
@@ -228,6 +237,7 @@ export function splitMaskLoss(
       visible: inputs.visible,
       training: opts.training,
       seed: opts.seed,
+      dropPathRows: opts.dropPathRows,
     });
     const h = tf.slice(enc, [0, 1, 0], [-1, -1, -1]) as tf.Tensor3D; // [2B, K, D], CLS dropped
     // Inpaint: predict the tokens of each branch's missing patches.
@@ -237,12 +247,17 @@ export function splitMaskLoss(
       params.decoder.head.weight,
       params.decoder.head.bias,
     );
-    const mim = maskedCrossEntropy(logits as tf.Tensor3D, inputs.targets);
-    // Match: mean-pooled decoder outputs of A vs B, symmetric InfoNCE.
+    const collective = opts.collective ?? localCollective(b);
+    // Every row predicts M tokens, so the shard's share of the batch mean is its mean · rows/total.
+    const mim = tf.mul(
+      maskedCrossEntropy(logits as tf.Tensor3D, inputs.targets),
+      b / collective.shard.total,
+    ) as tf.Scalar;
+    // Match: mean-pooled decoder outputs of A vs B, symmetric InfoNCE against every shard's images.
     const pooled = tf.mean(d, 1) as tf.Tensor2D; // [2B, D]
     const za = tf.slice(pooled, [0, 0], [b, -1]);
     const zb = tf.slice(pooled, [b, 0], [b, -1]);
-    const nce = infoNCE(za, zb, { temperature: opts.temperature ?? 0.2 });
+    const nce = gatheredInfoNCE(za, zb, collective, opts.temperature ?? 0.2);
     const total = tf.add(mim, tf.mul(nce.loss, opts.nceWeight ?? 1)) as tf.Scalar;
     return { total, mim, nce: nce.loss, nceAcc: nce.accuracy };
   });

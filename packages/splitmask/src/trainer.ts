@@ -1,27 +1,12 @@
 /**
- * The pretraining loop: AdamW (BEiT parameter groups), warmup + cosine, global-norm clipping,
- * drop-path, gradient accumulation, atomic checkpoints with exact resume, NaN/Inf stop, AbortSignal.
- *
- * Every optimiser step runs inside one `tidy` (STYLE §4). Randomness is a pure function of
- * (seed, step): masks use `createRng(seed).split(step)`, drop-path seeds derive from the step, data
- * batches from (seed, micro-batch index); so resuming from a checkpoint replays the same trajectory.
- * The only sync point per step is reading the few loss parts (needed for the NaN check; free on
- * cpu/wasm, one small read on GPU backends).
+ * SplitMask and BEiT pretraining sessions on the one training loop (`train/trainer.ts`): builds the
+ * tokenizer (or takes it from the checkpoint), the method, and the executor — this thread, or
+ * `parallel: workerThreads(n)` for data-parallel worker threads — then hands them to the loop.
  */
-import {
-  type AdamW,
-  clipByGlobalNorm,
-  cosineSchedule,
-  createAdamW,
-  createRng,
-  flattenParams,
-  SplitmaskError,
-  toTfTensors,
-  toVariables,
-} from '@splitmask/core';
+import { SplitmaskError, toTfTensors } from '@splitmask/core';
 import type { CodebookTokenizerConfig } from '@splitmask/tokenizers';
-import * as tf from '@tensorflow/tfjs-core';
-import type { CheckpointManager } from './checkpoint';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { CheckpointManager, LoadedCheckpoint } from './checkpoint';
 import type { PretrainConfig } from './config';
 import {
   createCodebookTokenizer,
@@ -29,59 +14,33 @@ import {
   fitKMeansTokenizer,
   type Tokenizer,
 } from './deps';
-import { createMethod, type PretrainMethodImpl } from './method';
-import { assignVariables, restoreOptimizer } from './restore';
+import { createTrainMethod, tokenizerSpec } from './methods/spec';
 import type { ImageSource } from './source';
+import { type Parallelism, type StepExecutor, snapshotOf } from './train/executor';
+import type { TrainMethod } from './train/method';
+import { createTrainLoop, inThread, type TrainEvent } from './train/trainer';
 
-/** A loss part became NaN or ±Inf: names the step, the micro-batch and the part. */
-export class NonFiniteLossError extends SplitmaskError {
-  readonly step: number;
-  readonly batch: number;
-  readonly part: string;
-  readonly value: number;
-  constructor(step: number, batch: number, part: string, value: number) {
-    super(
-      'NON_FINITE_LOSS',
-      `Loss part '${part}' is ${value} at step ${step} (data batches ${batch}..${batch}+accumSteps-1); training stopped. ` +
-        `Try a lower optim.lr, a smaller optim.clipGrad, or check the input images.`,
-    );
-    this.step = step;
-    this.batch = batch;
-    this.part = part;
-    this.value = value;
-  }
-}
-
-/** What the loop reports after each optimiser step. */
-export interface TrainEvent {
-  /** Optimiser steps completed (1-based). */
-  step: number;
-  totalSteps: number;
-  loss: number;
-  /** Loss parts by name (`total`, `mim`, and for SplitMask `nce`, `nceAcc`), averaged over micro-batches. */
-  parts: Record<string, number>;
-  lr: number;
-  gradNorm: number;
-  /** Images per second over this step (micro-batch · accumSteps / wall time). */
-  imgsPerSec: number;
-  numTensors: number;
-  elapsedSec: number;
-  /** Folder of the checkpoint written after this step, if any. */
-  checkpoint?: string;
-}
+export { NonFiniteLossError } from './train/engine';
+export type { TrainEvent };
 
 /** Options of createPretrainer. */
 export interface PretrainerOptions {
   config: PretrainConfig;
   source: ImageSource;
-  /** Checkpoint folder; absent = no checkpoints. */
+  /** Checkpoint folder; absent = no checkpoints (Node only). */
   checkpointDir?: string;
-  /** Resume from the newest checkpoint in checkpointDir (refused if its config differs). */
+  /** Resume from the newest checkpoint in checkpointDir (or `resumeFrom`); an error if there is none. */
   resume?: boolean;
+  /** Resume from this checkpoint folder instead of the newest. */
+  resumeFrom?: string;
+  /** A fresh run into a folder holding another run's checkpoints moves them aside instead of refusing. */
+  overwrite?: boolean;
   /** A ready tokenizer (else built from config.tokenizer, fitting k-means on the source); stays the caller's. */
   tokenizer?: Tokenizer;
   /** Variable-name prefix (tfjs variable names are process-global). */
   role?: string;
+  /** Data-parallel execution, e.g. `workerThreads('auto')` from `@splitmask/splitmask/node`. Default: this thread. */
+  parallel?: Parallelism;
 }
 
 let roleCounter = 0;
@@ -114,12 +73,137 @@ export async function buildTokenizer(cfg: PretrainConfig, source: ImageSource): 
   return fitKMeansTokenizer(batches(), { ...common, iterations: t.fitIterations, maxImages: n });
 }
 
+/** Opens the checkpoint folder (Node only, loaded lazily so the trainer stays browser-safe). */
+async function openCheckpoints(
+  opts: Pick<PretrainerOptions, 'checkpointDir' | 'resume' | 'resumeFrom' | 'overwrite'>,
+  config: object,
+  keep: number,
+): Promise<{ manager?: CheckpointManager; loaded?: LoadedCheckpoint }> {
+  if (!opts.checkpointDir) return {};
+  const { createCheckpointManager } = await import('./checkpoint');
+  const resume = opts.resume || opts.resumeFrom !== undefined;
+  const manager = createCheckpointManager({
+    dir: opts.checkpointDir,
+    keep,
+    config,
+    mode: resume ? 'resume' : 'new',
+    resumeFrom: opts.resumeFrom,
+    overwrite: opts.overwrite,
+    requiredState: ['optimizer'],
+  });
+  return { manager, loaded: manager.resumed };
+}
+
+/** The shape every checkpointed session exposes to apps. */
+export interface TrainingSession {
+  /** Optimiser steps completed. */
+  readonly step: number;
+  readonly workers: number;
+  /** Path of the checkpoint this session resumed from. */
+  readonly resumedFrom?: string;
+  /** Runs one optimiser step and reports it; throws NonFiniteLossError (nothing updated) on NaN/Inf. */
+  trainStep(): Promise<TrainEvent>;
+  /** Steps until train.steps (or the signal aborts), yielding an event per step; syncs `params` at the end. */
+  run(opts?: { signal?: AbortSignal }): AsyncGenerator<TrainEvent>;
+  /** Saves a checkpoint now (if a folder was given). */
+  saveCheckpoint(): Promise<string | undefined>;
+  /** With workers: copies the trained weights (and buffers) into this thread's copy; in-thread they are always current. */
+  syncParams(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
 /**
- * Creates a pretraining session: params as Variables, AdamW, tokenizer, optional checkpoints/resume.
+ * Runs a method through the loop, in this thread or on `parallel` workers, keeping `method` in this
+ * thread as the app's view of the weights (the trained replica itself when in-thread).
+ */
+export async function createSession(o: {
+  method: TrainMethod;
+  spec: Parameters<Parallelism['createExecutor']>[0]['spec'];
+  train: { steps: number; batchSize: number; accumSteps?: number; checkpointEvery: number };
+  source: ImageSource;
+  role: string;
+  parallel?: Parallelism;
+  gatherFloats: number;
+  manager?: CheckpointManager;
+  loaded?: LoadedCheckpoint;
+  onDispose?: () => void;
+}): Promise<TrainingSession> {
+  const { method, source } = o;
+  const workers = o.parallel?.workers ?? 1;
+  const executor: StepExecutor =
+    workers > 1 && o.parallel
+      ? await o.parallel.createExecutor({
+          spec: o.spec,
+          batchSize: o.train.batchSize,
+          imageSize: source.imageSize,
+          channels: source.channels,
+          role: o.role,
+          parts: method.parts,
+          gatherFloats: o.gatherFloats,
+        })
+      : inThread(method, source, o.train.batchSize);
+  let loop: Awaited<ReturnType<typeof createTrainLoop>>;
+  try {
+    loop = await createTrainLoop({
+      train: o.train,
+      source,
+      executor,
+      checkpoints: o.manager,
+      resumeFrom: o.loaded,
+      extraState: { ...method.extraState, method: method.name },
+    });
+  } catch (e) {
+    await executor.dispose();
+    throw e;
+  }
+  const inProcess = executor.workers === 1;
+  let disposed = false;
+  async function syncParams(): Promise<void> {
+    if (inProcess) return;
+    const snap = await executor.snapshot();
+    try {
+      for (const [n, v] of Object.entries(method.params)) v.assign(snap.tensors[`params.${n}`]);
+      for (const [n, v] of Object.entries(method.buffers)) v.assign(snap.tensors[`state.${n}`]);
+    } finally {
+      for (const t of Object.values(snap.tensors)) t.dispose();
+    }
+  }
+  if (o.loaded && !inProcess) await syncParams();
+  return {
+    get step() {
+      return loop.step;
+    },
+    workers: executor.workers,
+    resumedFrom: loop.resumedFrom,
+    trainStep: loop.trainStep,
+    async *run(opts = {}) {
+      try {
+        yield* loop.run(opts);
+      } finally {
+        await syncParams();
+      }
+    },
+    saveCheckpoint: async () => (o.manager ? loop.saveCheckpoint() : undefined),
+    syncParams,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      // In-thread everything is freed synchronously (before the first await), so callers that do not
+      // await still see no leak; worker threads are joined after.
+      o.onDispose?.();
+      if (!inProcess) method.dispose();
+      await loop.dispose(); // in-thread: disposes `method` too
+    },
+  };
+}
+
+/**
+ * Creates a pretraining session: params as Variables, AdamW, tokenizer, optional checkpoints/resume,
+ * optional worker threads.
  * @example
  * const trainer = await createPretrainer({ config, source, checkpointDir: 'out/ckpt' });
  * for await (const ev of trainer.run({ signal })) console.log(ev.step, ev.loss);
- * trainer.dispose();
+ * await trainer.dispose();
  */
 export async function createPretrainer(opts: PretrainerOptions) {
   const cfg = opts.config;
@@ -131,18 +215,7 @@ export async function createPretrainer(opts: PretrainerOptions) {
         `model.imageSize=${cfg.model.imageSize}, model.inChans=${cfg.model.inChans}`,
     );
   }
-  const method: PretrainMethodImpl = createMethod(cfg);
-  // Loaded only when used: checkpoints need node:fs, the rest of the trainer runs in browsers too.
-  const ckpt: CheckpointManager | undefined = opts.checkpointDir
-    ? (await import('./checkpoint')).createCheckpointManager({
-        dir: opts.checkpointDir,
-        keep: cfg.train.keepCheckpoints,
-        config: cfg,
-      })
-    : undefined;
-  const resumeFrom = opts.resume ? ckpt?.latest() : undefined;
-  const loaded = resumeFrom ? ckpt?.load(resumeFrom) : undefined;
-
+  const { manager, loaded } = await openCheckpoints(opts, cfg, cfg.train.keepCheckpoints);
   let tokenizer: Tokenizer;
   const savedCodebook = loaded?.tensors['tokenizer.codebook'];
   if (loaded && savedCodebook) {
@@ -152,169 +225,48 @@ export async function createPretrainer(opts: PretrainerOptions) {
       codebook as tf.Tensor2D,
     );
   } else tokenizer = opts.tokenizer ?? (await buildTokenizer(cfg, source));
+  const ownsTokenizer = tokenizer !== opts.tokenizer; // a tokenizer passed in stays the caller's
 
   const role = opts.role ?? `${cfg.method}${roleCounter++}`;
-  const params = toVariables(method.init(tokenizer.vocabSize, createRng(cfg.seed)), role);
-  const vars = flattenParams<tf.Variable>(params);
-  const byVarName = new Map(Object.entries(vars).map(([n, v]) => [v.name, n]));
-  // BEiT parameter groups: core's default no-decay rule (1-D, biases, norms, pos_embed, cls/mask tokens).
-  const optimizer: AdamW = createAdamW(vars, {
-    beta1: cfg.optim.beta1,
-    beta2: cfg.optim.beta2,
-    eps: cfg.optim.eps,
-    weightDecay: cfg.optim.weightDecay,
-  });
-  let step = 0;
-  if (loaded) {
-    const all = toTfTensors(loaded.tensors);
-    try {
-      assignVariables(vars, all, 'params', `checkpoint ${loaded.path}`);
-      restoreOptimizer(
-        optimizer,
-        all,
-        loaded.state.optimizer as { stepCount: number; paramSteps: Record<string, number> },
-      );
-    } finally {
-      tf.dispose(Object.values(all));
-    }
-    step = loaded.state.step;
-  }
-
-  const schedule = cosineSchedule({
-    base: cfg.optim.lr,
-    final: cfg.optim.minLr,
-    warmupSteps: cfg.optim.warmupSteps,
-    totalSteps: cfg.train.steps,
-  });
-  const { batchSize, accumSteps } = cfg.train;
-  const s = cfg.model.imageSize;
-  const c = cfg.model.inChans;
-  const norm = source.normalization;
-
-  /** One optimiser step from host batches (sync, one tidy); returns [parts..., gradNorm]. */
-  function stepTensors(hostBatches: Float32Array[], stepIndex: number): tf.Tensor1D {
-    return tf.tidy(() => {
-      const kept: tf.Tensor[] = [];
-      let sum: Record<string, tf.Tensor> | undefined;
-      hostBatches.forEach((pixels, a) => {
-        const raw = tf.tensor4d(pixels, [batchSize, s, s, c]);
-        const tokens = tokenizer.tokenize(raw, { checkFinite: false }); // no host read inside the step
-        const images = tf.div(tf.sub(raw, norm.mean), norm.std) as tf.Tensor4D;
-        const rng = createRng(cfg.seed).split(1 + stepIndex * accumSteps + a);
-        const { tensors } = method.inputs(images, tokens, rng);
-        const seed = (cfg.seed * 7919 + stepIndex * accumSteps + a) % 2147483647;
-        const { grads } = tf.variableGrads(() => {
-          const p = method.loss(params, tensors, { training: true, seed });
-          kept.push(tf.keep(tf.stack(method.parts.map((k) => p[k]))));
-          return tf.div(p.total, accumSteps) as tf.Scalar;
-        }, Object.values(vars));
-        const named: Record<string, tf.Tensor> = {};
-        for (const [vn, g] of Object.entries(grads)) named[byVarName.get(vn) ?? vn] = g;
-        sum = sum ? Object.fromEntries(Object.entries(sum).map(([k, g]) => [k, tf.add(g, named[k])])) : named;
-      });
-      const clipped = clipByGlobalNorm(sum as Record<string, tf.Tensor>, cfg.optim.clipGrad);
-      optimizer.step(clipped.grads, { lr: schedule(stepIndex) });
-      const parts = tf.div(tf.addN(kept), kept.length);
-      const out = tf.concat([parts, tf.reshape(clipped.norm, [1])]) as tf.Tensor1D;
-      for (const t of kept) t.dispose();
-      return out;
+  const spec = { config: cfg, normalization: source.normalization, tokenizer: tokenizerSpec(tokenizer) };
+  const { method } = createTrainMethod(spec, role, tokenizer);
+  let session: TrainingSession;
+  try {
+    session = await createSession({
+      method,
+      spec,
+      train: cfg.train,
+      source,
+      role,
+      parallel: opts.parallel,
+      gatherFloats: 2 * cfg.train.batchSize * cfg.model.embedDim,
+      manager,
+      loaded,
+      onDispose: () => {
+        if (ownsTokenizer) tokenizer.dispose();
+      },
     });
+  } catch (e) {
+    method.dispose();
+    if (ownsTokenizer) tokenizer.dispose();
+    throw e;
   }
-
-  /** Writes params, AdamW moments and the tokenizer codebook, plus the JSON state, atomically. */
-  async function writeCheckpoint(manager: CheckpointManager): Promise<string> {
-    const state = optimizer.getState(); // copies: disposed below
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [n, v] of Object.entries(vars)) tensors[`params.${n}`] = v;
-    for (const [n, t] of Object.entries(state.tensors)) tensors[`optim.${n}`] = t;
-    for (const [n, t] of Object.entries(tokenizer.toTensors())) tensors[`tokenizer.${n}`] = t;
-    try {
-      return await manager.save(step, tensors, {
-        optimizer: { stepCount: state.stepCount, paramSteps: state.paramSteps },
-        tokenizer: tokenizer.config,
-        dataPosition: step * accumSteps,
-        rng: {
-          seed: cfg.seed,
-          derivation: 'masks: createRng(seed).split(1 + microBatch); data: (seed, microBatch)',
-        },
-      });
-    } finally {
-      tf.dispose(Object.values(state.tensors));
-    }
-  }
-
-  const t0 = Date.now();
-  return {
+  return Object.assign(session, {
     config: cfg,
-    method,
-    params,
+    /** The method's name and reported loss parts. */
+    method: { name: method.name, parts: method.parts },
+    /** The model's Variables as a tree (`{ encoder, decoder }` / `{ encoder, mask_token, lm_head }`). */
+    params: method.tree,
     tokenizer,
-    /** Path of the checkpoint this session resumed from. */
-    resumedFrom: loaded?.path,
-    get step() {
-      return step;
-    },
-    /** Runs one optimiser step and reports it; throws NonFiniteLossError on NaN/Inf. */
-    async trainStep(): Promise<TrainEvent> {
-      const start = Date.now();
-      const hostBatches: Float32Array[] = [];
-      for (let a = 0; a < accumSteps; a++)
-        hostBatches.push(await source.batch(step * accumSteps + a, batchSize));
-      const lr = schedule(step);
-      const out = stepTensors(hostBatches, step);
-      const values = Array.from(await out.data());
-      out.dispose();
-      const parts: Record<string, number> = {};
-      method.parts.forEach((k, i) => {
-        parts[k] = values[i];
-      });
-      for (const k of method.parts) {
-        if (!Number.isFinite(parts[k]))
-          throw new NonFiniteLossError(
-            step + 1,
-            step * accumSteps,
-            k === 'total'
-              ? (method.parts.find((q) => !Number.isFinite(parts[q]) && q !== 'total') ?? 'total')
-              : k,
-            parts[k],
-          );
-      }
-      step++;
-      const ev: TrainEvent = {
-        step,
-        totalSteps: cfg.train.steps,
-        loss: parts.total,
-        parts,
-        lr,
-        gradNorm: values[values.length - 1],
-        imgsPerSec: (batchSize * accumSteps) / Math.max(1e-3, (Date.now() - start) / 1000),
-        numTensors: tf.memory().numTensors,
-        elapsedSec: (Date.now() - t0) / 1000,
-      };
-      if (
-        ckpt &&
-        cfg.train.checkpointEvery > 0 &&
-        (step % cfg.train.checkpointEvery === 0 || step === cfg.train.steps)
-      ) {
-        ev.checkpoint = await writeCheckpoint(ckpt);
-      }
-      return ev;
-    },
-    /** Steps until train.steps (or the signal aborts), yielding an event per step. */
-    async *run({ signal }: { signal?: AbortSignal } = {}): AsyncGenerator<TrainEvent> {
-      while (step < cfg.train.steps && !signal?.aborted) yield await this.trainStep();
-    },
-    /** Saves a checkpoint now (if a folder was given). */
-    async saveCheckpoint(): Promise<string | undefined> {
-      return ckpt ? writeCheckpoint(ckpt) : undefined;
-    },
-    dispose(): void {
-      for (const v of Object.values(vars)) v.dispose();
-      optimizer.dispose();
-      if (tokenizer !== opts.tokenizer) tokenizer.dispose(); // a tokenizer passed in stays the caller's
-    },
-  };
+    /** The run id of the checkpoints (for log lines), when checkpointing. */
+    runId: manager?.runId,
+    /** What resuming changed (e.g. `train.steps: 300 → 600`), if anything. */
+    extension: manager?.extension,
+  });
 }
 
 /** The session returned by createPretrainer. */
 export type Pretrainer = Awaited<ReturnType<typeof createPretrainer>>;
+
+/** A copy of a session's method state under checkpoint keys (for apps that store bytes elsewhere). */
+export { snapshotOf };

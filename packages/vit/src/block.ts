@@ -35,6 +35,18 @@ export interface BlockOptions {
   training?: boolean;
   /** Seed of the drop-path masks (required when training with dropPath > 0). */
   seed?: number;
+  /**
+   * Rows of this batch as rows of a larger batch the masks are drawn for: row i of x takes the mask of
+   * row `rows[i]` of a batch of `total`. A data-parallel shard passes its global rows, so every worker
+   * count draws the same per-sample masks as one process on the whole batch. Default: rows 0..B-1.
+   */
+  dropPathRows?: DropPathRows;
+}
+
+/** Global row ids of a shard for drop-path masks (see BlockOptions.dropPathRows). */
+export interface DropPathRows {
+  total: number;
+  rows: Int32Array;
 }
 
 function lin(p: LinearParams, x: tf.Tensor3D): tf.Tensor3D {
@@ -64,12 +76,16 @@ function attention(p: BlockParams['attn'], x: tf.Tensor3D, numHeads: number, wit
 }
 
 /** timm `drop_path`: y · Bernoulli(keep)/keep per sample, mask drawn from `seed`. y: [B, N, D]. */
-function dropPath(y: tf.Tensor3D, rate: number, seed: number): tf.Tensor3D {
+function dropPath(y: tf.Tensor3D, rate: number, seed: number, rows?: DropPathRows): tf.Tensor3D {
   const keep = 1 - rate;
   const rng = createRng(seed);
   const b = y.shape[0];
-  const mask = new Float32Array(b);
-  for (let i = 0; i < b; i++) mask[i] = rng.random() < keep ? 1 / keep : 0;
+  if (rows && rows.rows.length !== b) {
+    throw new ShapeError(`dropPath: dropPathRows has ${rows.rows.length} rows, x has ${b}`);
+  }
+  const all = new Float32Array(rows?.total ?? b);
+  for (let i = 0; i < all.length; i++) all[i] = rng.random() < keep ? 1 / keep : 0;
+  const mask = rows ? Float32Array.from(rows.rows, (r) => all[r]) : all;
   return tf.mul(y, tf.tensor3d(mask, [b, 1, 1])) as tf.Tensor3D;
 }
 
@@ -79,9 +95,10 @@ function residual(
   gamma: tf.Tensor1D | undefined,
   rate: number,
   seed: number,
+  rows?: DropPathRows,
 ) {
   const scaled = gamma ? (tf.mul(y, gamma) as tf.Tensor3D) : y;
-  return tf.add(x, rate > 0 ? dropPath(scaled, rate, seed) : scaled) as tf.Tensor3D;
+  return tf.add(x, rate > 0 ? dropPath(scaled, rate, seed, rows) : scaled) as tf.Tensor3D;
 }
 
 function blockForward(
@@ -105,9 +122,9 @@ function blockForward(
       ? [createRng(opts.seed!).split(1).nextUint32(), createRng(opts.seed!).split(2).nextUint32()]
       : [0, 0];
   const a = attention(p.attn, layerNorm(x, p.norm1, cfg.layerNormEps), cfg.numHeads, withAttn);
-  const x1 = residual(x, a.out, p.ls1?.gamma, rate, seeds[0]);
+  const x1 = residual(x, a.out, p.ls1?.gamma, rate, seeds[0], opts.dropPathRows);
   const h = gelu(lin(p.mlp.fc1, layerNorm(x1, p.norm2, cfg.layerNormEps)));
-  const x2 = residual(x1, lin(p.mlp.fc2, h), p.ls2?.gamma, rate, seeds[1]);
+  const x2 = residual(x1, lin(p.mlp.fc2, h), p.ls2?.gamma, rate, seeds[1], opts.dropPathRows);
   return { x: x2, attn: a.attn };
 }
 

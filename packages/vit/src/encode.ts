@@ -9,6 +9,7 @@
  */
 import { createRng, InvalidArgumentError, layerNorm, linear, ShapeError } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
+import type { DropPathRows } from './block';
 import { transformerBlock, transformerBlockCheckpointed, transformerBlockWithAttention } from './block';
 import { type VitConfig, vitDims } from './config';
 import { patchify } from './patchify';
@@ -30,6 +31,8 @@ export interface VitEncodeOptions {
    * Blocks whose attention maps are requested are not checkpointed.
    */
   checkpoint?: boolean;
+  /** Global rows of this batch for drop-path masks (data-parallel shards); see `BlockOptions.dropPathRows`. */
+  dropPathRows?: DropPathRows;
 }
 
 /** Options of `vitEncodeWithIntermediates`. */
@@ -156,7 +159,12 @@ function run(
   for (let i = 0; i < cfg.depth; i++) {
     // timm/BEiT: drop-path rate grows linearly over depth, linspace(0, rate, depth).
     const dropPath = cfg.depth > 1 ? (cfg.dropPathRate * i) / (cfg.depth - 1) : 0;
-    const blockOpts = { training, dropPath, seed: rng.split(i).nextUint32() };
+    const blockOpts = {
+      training,
+      dropPath,
+      seed: rng.split(i).nextUint32(),
+      dropPathRows: opts.dropPathRows,
+    };
     if (opts.checkpoint && !attnIds.includes(i)) {
       x = transformerBlockCheckpointed(params.blocks[i], x, cfg, blockOpts);
     } else if (!attnIds.includes(i)) {

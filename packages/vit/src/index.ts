@@ -3,7 +3,7 @@
  * and encoding of a fixed-size subset of patches per image (SplitMask/MAE encoders).
  */
 
-export type { BlockConfig, BlockOptions } from './block';
+export type { BlockConfig, BlockOptions, DropPathRows } from './block';
 export { transformerBlock, transformerBlockCheckpointed, transformerBlockWithAttention } from './block';
 export type { FromTimmOptions } from './checkpoint';
 export { CheckpointMismatchError, fromTimmStateDict, timmShapes, toTimmStateDict } from './checkpoint';

@@ -67,6 +67,11 @@ export interface DinoForwardOptions {
   training?: boolean;
   /** Drop-path seed (derive from the step). */
   seed?: number;
+  /**
+   * Data-parallel shard: these B rows are rows lo.. of a global batch of `total`, so drop-path masks
+   * are drawn per global row (any worker count draws what one process draws).
+   */
+  shard?: { lo: number; total: number };
 }
 
 function encodeCls(
@@ -76,7 +81,16 @@ function encodeCls(
   opts: DinoForwardOptions,
 ): tf.Tensor2D {
   const x = crops.length === 1 ? crops[0] : (tf.concat(crops, 0) as tf.Tensor4D);
-  const tokens = vitEncode(params, x, cfg, { training: opts.training, seed: opts.seed }); // [n·B, N, D]
+  let dropPathRows: { total: number; rows: Int32Array } | undefined;
+  if (opts.shard) {
+    // Views are stacked view-major: row v·B + i of this shard is row v·total + lo + i of the global batch.
+    const b = crops[0].shape[0];
+    const rows = new Int32Array(crops.length * b);
+    for (let v = 0; v < crops.length; v++)
+      for (let i = 0; i < b; i++) rows[v * b + i] = v * opts.shard.total + opts.shard.lo + i;
+    dropPathRows = { total: crops.length * opts.shard.total, rows };
+  }
+  const tokens = vitEncode(params, x, cfg, { training: opts.training, seed: opts.seed, dropPathRows }); // [n·B, N, D]
   return tf.reshape(tf.slice(tokens, [0, 0, 0], [-1, 1, -1]), [x.shape[0], cfg.embedDim]) as tf.Tensor2D;
 }
 

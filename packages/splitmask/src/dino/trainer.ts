@@ -1,35 +1,21 @@
 /**
- * DINO training loop (main_dino.py `train_one_epoch` @ 7c446df, paper.md §7): per step
- * 1. multi-crop the batch (host); 2. teacher on the 2 global crops (no gradients, no drop-path);
- * 3. student on all crops, `dinoLoss` against the centred, sharpened teacher; 4. per-tensor gradient
- * clipping, last-layer gradients dropped during the first `freezeLastLayerEpochs` epochs (DINO sets
- * them to None, so AdamW skips those tensors entirely); 5. AdamW with the LR / weight-decay schedules;
- * 6. teacher EMA; 7. center ← `nextCenter`. Steps 2–7 are one tidy; the loss (every step) and the
- * collapse monitors (every `logEvery` steps) are read after it, the loop's only sync points.
- *
- * Its own loop rather than a `PretrainMethodImpl`: that interface has no teacher/EMA or multi-crop hooks.
- * Checkpoints reuse this package's `createCheckpointManager` (atomic folders, config fingerprint).
+ * DINO sessions on the one training loop (`train/trainer.ts`) with the DINO method
+ * (`methods/dino.ts`): the same checkpoints, resume, non-finite check, workers and events as SplitMask
+ * and BEiT; this file only maps the loop's events to DINO's (epoch, momentum, teacher temperature,
+ * collapse monitors) and keeps DINO's entry points.
  */
-import {
-  type AdamW,
-  cosineSchedule,
-  flattenParams,
-  type Schedule,
-  toTfTensors,
-  type VariableTree,
-} from '@splitmask/core';
-import { teacherTempSchedule } from '@splitmask/losses';
-import * as tf from '@tensorflow/tfjs-core';
-import type { CheckpointManager } from '../checkpoint';
-import type { PretrainConfig } from '../config';
-import { restoreOptimizer } from '../restore';
+import { type AdamW, flattenParams, type VariableTree } from '@splitmask/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { createDinoMethod } from '../methods/dino';
 import type { ImageSource } from '../source';
+import type { Parallelism } from '../train/executor';
+import { type TrainEvent, yieldToEventLoop } from '../train/trainer';
+import { createSession, type TrainingSession } from '../trainer';
 import { type DinoConfig, DinoConfigError } from './config';
-import { momentumSchedule } from './ema';
-import type { DinoArch, DinoParams } from './model';
+import { type DinoArch, type DinoParams, dinoArch } from './model';
 import type { DinoMonitors } from './monitors';
-import { createMultiCrop, cropRng } from './multi-crop';
-import { dinoStep, disposeDinoState, initDinoState } from './step';
+
+export { type DinoSchedules, dinoSchedules } from './schedules';
 
 /** What every step reports. `monitors` is present every `train.logEvery` steps. */
 export interface DinoEvent {
@@ -44,7 +30,9 @@ export interface DinoEvent {
   teacherTemp: number;
   /** Whether the last layer's gradients were dropped this step. */
   lastLayerFrozen: boolean;
+  gradNorm: number;
   imgsPerSec: number;
+  workers: number;
   numTensors: number;
   elapsedSec: number;
   monitors?: DinoMonitors;
@@ -56,13 +44,18 @@ export interface DinoTrainerOptions {
   config: DinoConfig;
   source: ImageSource;
   checkpointDir?: string;
-  /** Resume from the newest checkpoint in `checkpointDir` (refused if its config differs). */
+  /** Resume from the newest checkpoint in `checkpointDir` (or `resumeFrom`); an error if there is none. */
   resume?: boolean;
+  resumeFrom?: string;
+  /** A fresh run into a folder holding another run moves it aside instead of refusing. */
+  overwrite?: boolean;
   /** Variable-name prefix (tfjs variable names are process-global). Default 'dino'. */
   role?: string;
+  /** Data-parallel execution, e.g. `workerThreads('auto')` from `@splitmask/splitmask/node`. */
+  parallel?: Parallelism;
 }
 
-/** A DINO run in progress. */
+/** A DINO run in progress. With workers, `student`/`teacher`/`center` are current after `syncParams()`. */
 export interface DinoTrainer {
   readonly config: DinoConfig;
   readonly arch: DinoArch;
@@ -75,73 +68,36 @@ export interface DinoTrainer {
   readonly step: number;
   readonly totalSteps: number;
   readonly stepsPerEpoch: number;
+  readonly workers: number;
   /** Checkpoint folder this run resumed from, if any. */
   readonly resumedFrom?: string;
   trainStep(): Promise<DinoEvent>;
   /** Writes a checkpoint now (needs `checkpointDir`); returns its folder. */
   save(): Promise<string>;
-  dispose(): void;
+  syncParams(): Promise<void>;
+  dispose(): Promise<void>;
 }
 
-/** Per-step scalars of the DINO schedules. */
-export interface DinoSchedules {
-  lr: Schedule;
-  weightDecay: Schedule;
-  momentum: Schedule;
-  teacherTemp: (epoch: number) => number;
-}
-
-/**
- * DINO's schedules for a run: LR = lr·batch/256 with linear warmup then cosine to minLr, weight decay
- * cosine weightDecay → weightDecayEnd, teacher momentum cosine → 1 (all per step); teacher temperature per epoch.
- * @example const s = dinoSchedules(cfg, 10); s.lr(0) // 0 (warmup starts at 0)
- */
-export function dinoSchedules(cfg: DinoConfig, stepsPerEpoch: number): DinoSchedules {
-  const totalSteps = cfg.train.steps;
-  const epochs = Math.ceil(totalSteps / stepsPerEpoch);
+function toDinoEvent(ev: TrainEvent): DinoEvent {
+  const s = ev.scalars;
   return {
-    lr: cosineSchedule({
-      base: (cfg.optim.lr * cfg.train.batchSize) / 256,
-      final: cfg.optim.minLr,
-      warmupSteps: cfg.optim.warmupSteps,
-      totalSteps,
-    }),
-    weightDecay: cosineSchedule({
-      base: cfg.optim.weightDecay,
-      final: cfg.optim.weightDecayEnd,
-      warmupSteps: 0,
-      totalSteps,
-    }),
-    momentum: momentumSchedule({ totalSteps, base: cfg.optim.momentumTeacher }),
-    teacherTemp: teacherTempSchedule({
-      warmupTemp: cfg.loss.warmupTeacherTemp,
-      temp: cfg.loss.teacherTemp,
-      warmupEpochs: Math.min(cfg.loss.warmupTeacherTempEpochs, epochs),
-      epochs,
-    }),
+    step: ev.step,
+    totalSteps: ev.totalSteps,
+    epoch: s.epoch as number,
+    loss: ev.loss,
+    lr: ev.lr,
+    weightDecay: s.weightDecay as number,
+    momentum: s.momentum as number,
+    teacherTemp: s.teacherTemp as number,
+    lastLayerFrozen: s.lastLayerFrozen as boolean,
+    gradNorm: ev.gradNorm,
+    imgsPerSec: ev.imgsPerSec,
+    workers: ev.workers,
+    numTensors: ev.numTensors,
+    elapsedSec: ev.elapsedSec,
+    ...(ev.monitors ? { monitors: ev.monitors as unknown as DinoMonitors } : {}),
+    ...(ev.checkpoint ? { checkpoint: ev.checkpoint } : {}),
   };
-}
-
-function checkSource(cfg: DinoConfig, source: ImageSource): void {
-  if (source.channels !== cfg.model.inChans) {
-    throw new DinoConfigError(
-      `createDinoTrainer: the source gives ${source.channels} channels, model.inChans=${cfg.model.inChans}`,
-    );
-  }
-}
-
-/**
- * The package's checkpoint manager, loaded only when used (it needs node:fs; the rest of the loop runs in
- * browsers too, as the SplitMask trainer). It wants a PretrainConfig only for its fingerprint and diff,
- * which read plain JSON and the `train.{logEvery, checkpointEvery, keepCheckpoints}` fields DinoConfig has.
- */
-async function checkpointManager(dir: string, cfg: DinoConfig): Promise<CheckpointManager> {
-  const { createCheckpointManager } = await import('../checkpoint');
-  return createCheckpointManager({
-    dir,
-    keep: cfg.train.keepCheckpoints,
-    config: cfg as unknown as PretrainConfig,
-  });
 }
 
 /**
@@ -149,170 +105,98 @@ async function checkpointManager(dir: string, cfg: DinoConfig): Promise<Checkpoi
  * @example
  * const t = await createDinoTrainer({ config: resolveDinoConfig({}, DINO_TINY_CONFIG), source });
  * for (let i = 0; i < t.totalSteps; i++) console.log((await t.trainStep()).loss);
- * t.dispose();
+ * await t.dispose();
  */
 export async function createDinoTrainer(options: DinoTrainerOptions): Promise<DinoTrainer> {
   const { config: cfg, source } = options;
-  checkSource(cfg, source);
+  if (source.channels !== cfg.model.inChans) {
+    throw new DinoConfigError(
+      `createDinoTrainer: the source gives ${source.channels} channels, model.inChans=${cfg.model.inChans}`,
+    );
+  }
   const role = options.role ?? 'dino';
   const stepsPerEpoch =
     cfg.train.stepsPerEpoch || Math.max(1, Math.ceil(source.length / cfg.train.batchSize));
-  const sched = dinoSchedules(cfg, stepsPerEpoch);
-  const state = initDinoState(cfg, role);
-  const { student, teacher, center, optimizer } = state;
-  const ckpt = options.checkpointDir ? await checkpointManager(options.checkpointDir, cfg) : undefined;
-  const multiCrop = createMultiCrop({
-    globalSize: cfg.model.imageSize,
-    localSize: cfg.crops.localSize,
-    localCrops: cfg.crops.localCrops,
-    globalScale: cfg.crops.globalScale,
-    localScale: cfg.crops.localScale,
-    blurRadius: cfg.crops.blurRadius,
-    normalization: source.normalization,
-  });
-  let step = 0;
-  let resumedFrom: string | undefined;
-  const t0 = Date.now();
-
-  if (options.resume && ckpt) {
-    const path = ckpt.latest();
-    if (path) {
-      step = restore(state, ckpt.load(path));
-      resumedFrom = path;
-    }
-  }
-
-  const save = async (): Promise<string> => {
-    if (!ckpt) throw new DinoConfigError('DinoTrainer.save: no checkpointDir was given');
-    const opt = optimizer.getState();
-    const tensors: Record<string, tf.Tensor> = { center };
-    for (const [k, v] of Object.entries(flattenParams(student))) tensors[`student.${k}`] = v;
-    for (const [k, v] of Object.entries(flattenParams(teacher))) tensors[`teacher.${k}`] = v;
-    for (const [k, v] of Object.entries(opt.tensors)) tensors[`optim.${k}`] = v;
-    try {
-      return await ckpt.save(step, tensors, {
-        data: { step, seed: cfg.seed },
-        optim: { stepCount: opt.stepCount, paramSteps: opt.paramSteps },
-      });
-    } finally {
-      tf.dispose(Object.values(opt.tensors));
-    }
-  };
-
-  const trainStep = async (): Promise<DinoEvent> => {
-    if (step >= cfg.train.steps) {
-      throw new DinoConfigError(`DinoTrainer.trainStep: all train.steps=${cfg.train.steps} steps are done`);
-    }
-    const started = Date.now();
-    const b = cfg.train.batchSize;
-    const pixels = await source.batch(step, b);
-    const crops = multiCrop(pixels, b, source.imageSize, source.channels, cropRng(cfg.seed, step));
-    const epoch = Math.floor(step / stepsPerEpoch);
-    const ev = {
-      lr: sched.lr(step),
-      weightDecay: sched.weightDecay(step),
-      momentum: sched.momentum(step),
-      teacherTemp: sched.teacherTemp(epoch),
-      lastLayerFrozen: epoch < cfg.optim.freezeLastLayerEpochs,
-    };
-    const monitor = (step + 1) % cfg.train.logEvery === 0 || step + 1 === cfg.train.steps;
-    const { loss, monitors: mon } = tf.tidy(() => {
-      const g = cfg.model.imageSize;
-      const l = cfg.crops.localSize;
-      const c = cfg.model.inChans;
-      const globals = crops.globals.map((d) => tf.tensor4d(d, [b, g, g, c]));
-      const locals = crops.locals.map((d) => tf.tensor4d(d, [b, l, l, c]));
-      return dinoStep(state, { globals, locals }, ev, {
-        studentTemp: cfg.loss.studentTemp,
-        centerMomentum: cfg.loss.centerMomentum,
-        clipGrad: cfg.optim.clipGrad,
-        seed: step,
-        monitor,
-      });
+  // The workers rebuild the method from this spec, so it carries the resolved epoch length.
+  const specConfig: DinoConfig = { ...cfg, train: { ...cfg.train, stepsPerEpoch } };
+  let manager: Awaited<ReturnType<typeof import('../checkpoint')['createCheckpointManager']>> | undefined;
+  if (options.checkpointDir) {
+    const { createCheckpointManager } = await import('../checkpoint');
+    const resume = options.resume || options.resumeFrom !== undefined;
+    manager = createCheckpointManager({
+      dir: options.checkpointDir,
+      keep: cfg.train.keepCheckpoints,
+      config: cfg,
+      mode: resume ? 'resume' : 'new',
+      resumeFrom: options.resumeFrom,
+      overwrite: options.overwrite,
+      requiredState: ['optimizer'],
     });
-    const lossValue = (await loss.data())[0];
-    loss.dispose();
-    let monitors: DinoMonitors | undefined;
-    if (mon) {
-      const [teacherEntropy, klToCenter, centerEntropy, meanEntropy] = await mon.data();
-      mon.dispose();
-      monitors = { teacherEntropy, klToCenter, centerEntropy, meanEntropy, logK: Math.log(cfg.head.outDim) };
-    }
-    step += 1;
-    let checkpoint: string | undefined;
-    if (
-      ckpt &&
-      cfg.train.checkpointEvery > 0 &&
-      (step % cfg.train.checkpointEvery === 0 || step === cfg.train.steps)
-    ) {
-      checkpoint = await save();
-    }
-    const sec = Math.max(1e-3, (Date.now() - started) / 1000);
-    return {
-      step,
-      totalSteps: cfg.train.steps,
-      epoch,
-      loss: lossValue,
-      ...ev,
-      imgsPerSec: b / sec,
-      numTensors: tf.memory().numTensors,
-      elapsedSec: (Date.now() - t0) / 1000,
-      ...(monitors ? { monitors } : {}),
-      ...(checkpoint ? { checkpoint } : {}),
-    };
-  };
-
+  }
+  const method = createDinoMethod({ config: specConfig, normalization: source.normalization, role });
+  let session: TrainingSession;
+  try {
+    session = await createSession({
+      method,
+      spec: { config: specConfig, normalization: source.normalization },
+      train: cfg.train,
+      source,
+      role,
+      parallel: options.parallel,
+      // Monitors gather the teacher outputs of both global views: [2·B, K].
+      gatherFloats: 2 * cfg.train.batchSize * Math.max(cfg.head.outDim, cfg.model.embedDim),
+      manager,
+      loaded: manager?.resumed,
+    });
+  } catch (e) {
+    method.dispose();
+    throw e;
+  }
+  const student = method.tree as VariableTree<DinoParams>;
+  const teacherFlat: Record<string, tf.Variable> = {};
+  for (const [k, v] of Object.entries(method.buffers))
+    if (k.startsWith('teacher.')) teacherFlat[k.slice(8)] = v;
+  const teacher = rebuildTree(student, teacherFlat);
   return {
     config: cfg,
-    arch: state.arch,
+    arch: dinoArch(cfg),
     student,
     teacher,
-    center,
-    optimizer,
+    center: method.buffers.center,
+    optimizer: method.optimizer,
     get step() {
-      return step;
+      return session.step;
     },
     totalSteps: cfg.train.steps,
     stepsPerEpoch,
-    resumedFrom,
-    trainStep,
-    save,
-    dispose() {
-      disposeDinoState(state);
+    workers: session.workers,
+    resumedFrom: session.resumedFrom,
+    trainStep: async () => toDinoEvent(await session.trainStep()),
+    async save() {
+      const path = await session.saveCheckpoint();
+      if (!path) throw new DinoConfigError('DinoTrainer.save: no checkpointDir was given');
+      return path;
     },
+    syncParams: () => session.syncParams(),
+    dispose: () => session.dispose(),
   };
 }
 
-interface RestoreTarget {
-  student: unknown;
-  teacher: unknown;
-  center: tf.Variable;
-  optimizer: AdamW;
-}
-
-/** Assigns a loaded checkpoint into the run's Variables and optimizer; returns the step. */
-function restore(target: RestoreTarget, loaded: ReturnType<CheckpointManager['load']>): number {
-  const host = toTfTensors(loaded.tensors);
-  try {
-    const take = (prefix: string, tree: unknown) => {
-      for (const [k, v] of Object.entries(flattenParams(tree))) {
-        const t = host[`${prefix}.${k}`];
-        if (!t) throw new DinoConfigError(`restore: ${loaded.path} has no tensor ${prefix}.${k}`);
-        (v as tf.Variable).assign(t);
-      }
-    };
-    take('student', target.student);
-    take('teacher', target.teacher);
-    target.center.assign(host.center);
-    restoreOptimizer(
-      target.optimizer,
-      host,
-      loaded.state.optim as { stepCount: number; paramSteps: Record<string, number> },
-    );
-  } finally {
-    tf.dispose(Object.values(host));
+/** The teacher's Variables in the student's tree shape. */
+function rebuildTree(shape: unknown, flat: Record<string, tf.Variable>): VariableTree<DinoParams> {
+  const names = Object.keys(flattenParams(shape));
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const parts = name.split('.');
+    let node = out;
+    for (const [i, key] of parts.slice(0, -1).entries()) {
+      const nextIsIndex = /^\d+$/.test(parts[i + 1]);
+      node[key] ??= nextIsIndex ? [] : {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]] = flat[name];
   }
-  return loaded.state.step;
+  return out as unknown as VariableTree<DinoParams>;
 }
 
 /** Options of `runDino`. */
@@ -333,8 +217,9 @@ export interface RunDinoResult {
 }
 
 /**
- * Runs (or resumes) a DINO pretraining to `train.steps` and disposes the trainer. When `signal` aborts the
- * run and a `checkpointDir` is set, the current step is checkpointed first, so `resume` continues exactly.
+ * Runs (or resumes) a DINO pretraining to `train.steps` and disposes the trainer. Between steps the
+ * event loop runs, so `signal` stops the run within one step; with a `checkpointDir` the current step
+ * is checkpointed first, so `resume` continues exactly.
  * @example const { last } = await runDino({ config, source, checkpointDir: 'out/ckpt', onEvent: console.log });
  */
 export async function runDino(options: RunDinoOptions): Promise<RunDinoResult> {
@@ -344,11 +229,12 @@ export async function runDino(options: RunDinoOptions): Promise<RunDinoResult> {
     while (trainer.step < trainer.totalSteps && !options.signal?.aborted) {
       last = await trainer.trainStep();
       options.onEvent?.(last);
+      await yieldToEventLoop();
     }
     const aborted = trainer.step < trainer.totalSteps && options.checkpointDir !== undefined;
     const abortCheckpoint = aborted ? await trainer.save() : undefined;
     return { last, steps: trainer.step, resumedFrom: trainer.resumedFrom, abortCheckpoint };
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
   }
 }

@@ -1,0 +1,173 @@
+/**
+ * The worker side of data-parallel training, independent of the thread API (Node worker_threads or
+ * Web Workers): builds the method replica from its spec, then answers step / snapshot / restore
+ * requests one at a time. Every worker holds the full params and optimizer; each step it computes the
+ * gradient of its shard, the exchange sums them, and every worker applies the same update.
+ */
+import { initBackend } from '@splitmask/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { createTrainMethod, type HostTensor, type MethodSpec } from '../methods/spec';
+import { type Collective, gatherCollective, shardOf } from './collective';
+import { applyStep, checkFinite, computeStep, type ShardShape } from './engine';
+import { restoreInto, snapshotOf } from './executor';
+import type { TrainMethod } from './method';
+import { type ExchangeSizes, sharedExchange } from './shared-exchange';
+
+/** Requests from the pool. */
+export type WorkerRequest =
+  | {
+      type: 'init';
+      spec: MethodSpec;
+      backend: string;
+      index: number;
+      count: number;
+      batchSize: number;
+      imageSize: number;
+      channels: number;
+      role: string;
+    }
+  | { type: 'attach'; sab: SharedArrayBuffer; sizes: ExchangeSizes }
+  | { type: 'step'; step: number; micro: Float32Array[] }
+  | { type: 'snapshot' }
+  | {
+      type: 'restore';
+      tensors: Record<string, HostTensor>;
+      optimizer: { stepCount: number; paramSteps: Record<string, number> };
+    }
+  | { type: 'close' };
+
+/** A serialised error (structured clone drops class identity). */
+export interface WorkerErrorInfo {
+  name: string;
+  code?: string;
+  message: string;
+  stack?: string;
+  fields?: Record<string, unknown>;
+}
+
+/** Replies, one per request. */
+export type WorkerReply =
+  | { type: 'ready'; paramFloats: number }
+  | { type: 'ok' }
+  | {
+      type: 'stepped';
+      parts: number[];
+      gradNorm: number;
+      scalars: Record<string, number | boolean>;
+      monitors?: Record<string, number>;
+    }
+  | {
+      type: 'snapshot';
+      tensors: Record<string, HostTensor>;
+      optimizer: { stepCount: number; paramSteps: Record<string, number> };
+    }
+  | { type: 'error'; error: WorkerErrorInfo };
+
+/** Error → plain data (the fields the trainer's typed errors carry). */
+export function serializeError(e: unknown): WorkerErrorInfo {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const fields: Record<string, unknown> = {};
+  for (const k of ['step', 'batch', 'part', 'value'] as const) {
+    const v = (err as unknown as Record<string, unknown>)[k];
+    if (v !== undefined) fields[k] = v;
+  }
+  return {
+    name: err.name,
+    code: (err as { code?: string }).code,
+    message: err.message,
+    stack: err.stack,
+    fields,
+  };
+}
+
+/**
+ * Serves requests arriving through `onMessage`, replying with `post` (transfer lists for big arrays).
+ * @example serveWorker((f) => parentPort.on('message', f), (m, t) => parentPort.postMessage(m, t));
+ */
+export function serveWorker(
+  onMessage: (handler: (req: WorkerRequest) => void) => void,
+  post: (reply: WorkerReply, transfer?: ArrayBuffer[]) => void,
+  close: () => void,
+): void {
+  let method: TrainMethod | undefined;
+  let shape: ShardShape | undefined;
+  let collective: Collective | undefined;
+  let init: Extract<WorkerRequest, { type: 'init' }> | undefined;
+  let queue = Promise.resolve();
+
+  async function handle(req: WorkerRequest): Promise<void> {
+    switch (req.type) {
+      case 'init': {
+        init = req;
+        await initBackend(req.backend as Parameters<typeof initBackend>[0]);
+        method = createTrainMethod(req.spec, `${req.role}/w${req.index}`).method;
+        const shard = shardOf(req.index, req.count, req.batchSize);
+        shape = [shard.size, req.imageSize, req.imageSize, req.channels];
+        const paramFloats = Object.values(method.params).reduce((n, v) => n + v.size, 0);
+        post({ type: 'ready', paramFloats });
+        return;
+      }
+      case 'attach': {
+        if (!init) throw new Error('attach before init');
+        const shard = shardOf(init.index, init.count, init.batchSize);
+        collective = gatherCollective(shard, sharedExchange(req.sab, req.sizes, init.index));
+        post({ type: 'ok' });
+        return;
+      }
+      case 'step': {
+        if (!method || !shape || !collective) throw new Error('step before init/attach');
+        const c = computeStep(method, req.micro, shape, req.step, collective);
+        checkFinite(method, c, req.step, req.micro.length);
+        applyStep(method, c, req.step);
+        const scalars = method.scalars(req.step);
+        const monitors = method.monitors?.(req.step);
+        post({
+          type: 'stepped',
+          parts: Array.from(c.parts),
+          gradNorm: c.gradNorm,
+          scalars,
+          ...(monitors ? { monitors } : {}),
+        });
+        return;
+      }
+      case 'snapshot': {
+        if (!method) throw new Error('snapshot before init');
+        const snap = snapshotOf(method);
+        const tensors: Record<string, HostTensor> = {};
+        const transfer: ArrayBuffer[] = [];
+        for (const [k, t] of Object.entries(snap.tensors)) {
+          const data = Float32Array.from(t.dataSync() as Float32Array);
+          tensors[k] = { shape: t.shape.slice(), data };
+          transfer.push(data.buffer);
+        }
+        tf.dispose(Object.values(snap.tensors));
+        post({ type: 'snapshot', tensors, optimizer: snap.optimizer }, transfer);
+        return;
+      }
+      case 'restore': {
+        if (!method) throw new Error('restore before init');
+        const all = Object.fromEntries(
+          Object.entries(req.tensors).map(([k, t]) => [k, tf.tensor(t.data, t.shape)]),
+        );
+        try {
+          restoreInto(method, all, req.optimizer);
+        } finally {
+          tf.dispose(Object.values(all));
+        }
+        post({ type: 'ok' });
+        return;
+      }
+      case 'close': {
+        method?.dispose();
+        method = undefined;
+        post({ type: 'ok' });
+        close();
+        return;
+      }
+    }
+  }
+
+  onMessage((req) => {
+    queue = queue.then(() => handle(req)).catch((e) => post({ type: 'error', error: serializeError(e) }));
+  });
+}
