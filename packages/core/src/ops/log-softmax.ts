@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors';
+import { webgpuCrossEntropy } from './webgpu/ops';
 
 /**
  * logits: [..., V] → log-probabilities [..., V].
@@ -43,6 +44,9 @@ export function crossEntropyPerRow(logits: tf.Tensor2D, targets: tf.Tensor1D): t
   const [r, v] = logits.shape;
   return tf.tidy(() => {
     const t = tf.cast(targets, 'int32') as tf.Tensor1D;
+    // webgpu: one WGSL pass each way (webgpu/rows.ts), same contract.
+    const fused = webgpuCrossEntropy(logits, t);
+    if (fused) return fused;
     // t is closed over (it is not differentiated) and saved so that it outlives this tidy.
     const ce = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
       const lse = tf.tidy(() => {

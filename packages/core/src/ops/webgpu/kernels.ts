@@ -17,6 +17,13 @@ import {
 } from './context';
 import { geluShader, SUM_ROWS_SHADER } from './elementwise';
 import { type GemmVariant, gemmGrid, gemmKey, gemmShader } from './gemm';
+import {
+  CE_BACKWARD_SHADER,
+  CE_FORWARD_SHADER,
+  LN_BACKWARD_PARAMS_SHADER,
+  LN_BACKWARD_X_SHADER,
+  LN_FORWARD_SHADER,
+} from './rows';
 
 /** op(a)·op(b) [+ bias] [→ GELU]; outputs [c] or, with savePre, [c, pre-activation]. */
 export const WEBGPU_GEMM_KERNEL = 'SplitmaskGemmEpilogue';
@@ -29,6 +36,15 @@ export const WEBGPU_GELU_GRAD_KERNEL = 'SplitmaskGeluGrad';
 export const WEBGPU_MHA_KERNEL = 'SplitmaskFlashSelfAttention';
 /** Its gradient: {qkv, lse, dy [B, N, D]} → dqkv [B, N, 3D]. */
 export const WEBGPU_MHA_GRAD_KERNEL = 'SplitmaskFlashSelfAttentionGrad';
+
+/** LayerNorm over the last axis of x [R, D]: {x, weight, bias} → [y [R, D], stats [R, 2] (mean, rstd)]. */
+export const WEBGPU_LAYER_NORM_KERNEL = 'SplitmaskLayerNorm';
+/** Its gradient: {x, weight, stats, dy} → [dx [R, D], dweight [D], dbias [D]]. */
+export const WEBGPU_LAYER_NORM_GRAD_KERNEL = 'SplitmaskLayerNormGrad';
+/** Cross-entropy per row: {logits [R, V], targets int32 [R]} → [loss [R], lse [R]]. */
+export const WEBGPU_CROSS_ENTROPY_KERNEL = 'SplitmaskCrossEntropy';
+/** Its gradient: {logits, lse, targets, dy [R]} → dlogits [R, V]. */
+export const WEBGPU_CROSS_ENTROPY_GRAD_KERNEL = 'SplitmaskCrossEntropyGrad';
 
 /** Attributes of WEBGPU_MHA_KERNEL and WEBGPU_MHA_GRAD_KERNEL. */
 export interface MhaAttrs {
@@ -145,7 +161,84 @@ function mhaGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   return dqkv;
 }
 
+function layerNormKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { x, weight, bias } = inputs as Record<'x' | 'weight' | 'bias', tf.TensorInfo>;
+  const [rows, d] = x.shape;
+  const y = output(backend, [rows, d]);
+  const stats = output(backend, [rows, 2]);
+  dispatch(backend, {
+    key: 'splitmask_ln_fwd',
+    shader: () => LN_FORWARD_SHADER,
+    outputs: [y, stats],
+    inputs: [x, weight, bias],
+    uniforms: [{ i: rows }, { i: d }, { f: (attrs as { eps: number }).eps }],
+    workgroups: grid1d(rows),
+  });
+  return [y, stats];
+}
+
+function layerNormGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const { x, weight, stats, dy } = inputs as Record<'x' | 'weight' | 'stats' | 'dy', tf.TensorInfo>;
+  const [rows, d] = x.shape;
+  const dx = output(backend, [rows, d]);
+  const dw = output(backend, [d]);
+  const db = output(backend, [d]);
+  const uniforms: Uniform[] = [{ i: rows }, { i: d }];
+  dispatch(backend, {
+    key: 'splitmask_ln_bwd_x',
+    shader: () => LN_BACKWARD_X_SHADER,
+    outputs: [dx],
+    inputs: [x, weight, stats, dy],
+    uniforms,
+    workgroups: grid1d(rows),
+  });
+  dispatch(backend, {
+    key: 'splitmask_ln_bwd_params',
+    shader: () => LN_BACKWARD_PARAMS_SHADER,
+    outputs: [dw, db],
+    inputs: [x, stats, dy],
+    uniforms,
+    workgroups: [Math.ceil(d / 64), 1, 1],
+  });
+  return [dx, dw, db];
+}
+
+function crossEntropyKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const { logits, targets } = inputs as Record<'logits' | 'targets', tf.TensorInfo>;
+  const [rows, v] = logits.shape;
+  const loss = output(backend, [rows]);
+  const lse = output(backend, [rows]);
+  dispatch(backend, {
+    key: 'splitmask_ce_fwd',
+    shader: () => CE_FORWARD_SHADER,
+    outputs: [loss, lse],
+    inputs: [logits, targets],
+    uniforms: [{ i: rows }, { i: v }, { f: Number.POSITIVE_INFINITY }],
+    workgroups: grid1d(rows),
+  });
+  return [loss, lse];
+}
+
+function crossEntropyGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { logits, lse, targets, dy } = inputs as Record<'logits' | 'lse' | 'targets' | 'dy', tf.TensorInfo>;
+  const [rows, v] = logits.shape;
+  const g = output(backend, [rows, v]);
+  dispatch(backend, {
+    key: 'splitmask_ce_bwd',
+    shader: () => CE_BACKWARD_SHADER,
+    outputs: [g],
+    inputs: [logits, lse, targets, dy],
+    uniforms: [{ i: rows }, { i: v }],
+    workgroups: grid1d(Math.ceil((rows * v) / 256)),
+  });
+  return g;
+}
+
 addWebgpuKernels([
+  [WEBGPU_LAYER_NORM_KERNEL, layerNormKernel],
+  [WEBGPU_LAYER_NORM_GRAD_KERNEL, layerNormGradKernel],
+  [WEBGPU_CROSS_ENTROPY_KERNEL, crossEntropyKernel],
+  [WEBGPU_CROSS_ENTROPY_GRAD_KERNEL, crossEntropyGradKernel],
   [WEBGPU_MHA_KERNEL, mhaKernel],
   [WEBGPU_MHA_GRAD_KERNEL, mhaGradKernel],
   [WEBGPU_GEMM_KERNEL, gemmKernel],
@@ -153,3 +246,33 @@ addWebgpuKernels([
   [WEBGPU_GELU_KERNEL, geluKernelOf(false)],
   [WEBGPU_GELU_GRAD_KERNEL, geluKernelOf(true)],
 ]);
+
+/** Every WGSL source these kernels can compile, by pipeline key (for the compile check in the tests). */
+export function allShaderSources(): [string, string][] {
+  const out: [string, string][] = [];
+  for (let bits = 0; bits < 32; bits++) {
+    const v: GemmVariant = {
+      transposeA: !!(bits & 1),
+      transposeB: !!(bits & 2),
+      bias: !!(bits & 4),
+      activation: bits & 8 ? 'gelu' : 'none',
+      savePre: !!(bits & 16),
+    };
+    if (v.savePre && v.activation === 'none') continue;
+    out.push([gemmKey(v), gemmShader(v)]);
+  }
+  out.push(
+    ['splitmask_sum_rows', SUM_ROWS_SHADER],
+    ['splitmask_gelu', geluShader(false)],
+    ['splitmask_gelu_grad', geluShader(true)],
+    ['splitmask_mha_fwd', MHA_FORWARD_SHADER],
+    ['splitmask_mha_bwd_q', MHA_BACKWARD_Q_SHADER],
+    ['splitmask_mha_bwd_kv', MHA_BACKWARD_KV_SHADER],
+    ['splitmask_ln_fwd', LN_FORWARD_SHADER],
+    ['splitmask_ln_bwd_x', LN_BACKWARD_X_SHADER],
+    ['splitmask_ln_bwd_params', LN_BACKWARD_PARAMS_SHADER],
+    ['splitmask_ce_fwd', CE_FORWARD_SHADER],
+    ['splitmask_ce_bwd', CE_BACKWARD_SHADER],
+  );
+  return out;
+}

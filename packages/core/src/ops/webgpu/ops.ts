@@ -10,9 +10,13 @@ import { MAX_GROUPS, webgpuKernelsActive } from './context';
 import { TILE } from './gemm';
 import {
   type GemmAttrs,
+  WEBGPU_CROSS_ENTROPY_GRAD_KERNEL,
+  WEBGPU_CROSS_ENTROPY_KERNEL,
   WEBGPU_GELU_GRAD_KERNEL,
   WEBGPU_GELU_KERNEL,
   WEBGPU_GEMM_KERNEL,
+  WEBGPU_LAYER_NORM_GRAD_KERNEL,
+  WEBGPU_LAYER_NORM_KERNEL,
   WEBGPU_MHA_GRAD_KERNEL,
   WEBGPU_MHA_KERNEL,
   WEBGPU_SUM_ROWS_KERNEL,
@@ -144,4 +148,83 @@ export function webgpuSelfAttention(qkv: tf.Tensor3D, numHeads: number, scale: n
   if (!f32(qkv) || qkv.size === 0 || n > MHA_MAX_N || dh > MHA_MAX_DH || !webgpuKernelsActive()) return null;
   if (b * numHeads * n > MAX_GROUPS * MAX_GROUPS) return null;
   return tf.tidy(() => mhaOp(numHeads, scale)(qkv));
+}
+
+type LnFn = (x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D) => tf.Tensor;
+const lnOps = new Map<number, LnFn>();
+
+function lnOp(eps: number): LnFn {
+  let op = lnOps.get(eps);
+  if (!op) {
+    const attrs = { eps } as unknown as tf.NamedAttrMap;
+    op = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+      const d = x.shape[x.rank - 1];
+      const x2 = tf.reshape(x, [-1, d]);
+      const [y, stats] = tf
+        .engine()
+        .runKernel(WEBGPU_LAYER_NORM_KERNEL, { x: x2, weight: w, bias: b }, attrs) as tf.Tensor[];
+      save([x2, w, stats]); // stats [R, 2] = (mean, rstd): 8 bytes a row
+      return {
+        value: tf.reshape(y, x.shape),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [xs, ws, st] = saved;
+          const dy2 = tf.reshape(dy as tf.Tensor, xs.shape);
+          const [dx, dw, db] = tf
+            .engine()
+            .runKernel(
+              WEBGPU_LAYER_NORM_GRAD_KERNEL,
+              { x: xs, weight: ws, stats: st, dy: dy2 },
+              {},
+            ) as tf.Tensor[];
+          return [tf.reshape(dx, x.shape), dw, db];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as LnFn;
+    lnOps.set(eps, op);
+  }
+  return op;
+}
+
+/**
+ * LayerNorm over the last axis, one WGSL dispatch forward and two backward; null where the kernels are
+ * not in use. x: [..., D], weight/bias: [D] → [..., D]
+ * @example const y = webgpuLayerNorm(x, p.weight, p.bias, 1e-6) ?? layerNormComposite(x, p);
+ */
+export function webgpuLayerNorm<T extends tf.Tensor>(
+  x: T,
+  weight: tf.Tensor1D,
+  bias: tf.Tensor1D,
+  eps: number,
+): T | null {
+  if (!f32(x, weight, bias) || x.size === 0 || x.rank < 1 || !webgpuKernelsActive()) return null;
+  if (Math.ceil(x.shape[x.rank - 1] / 64) > MAX_GROUPS) return null;
+  return lnOp(eps)(x, weight, bias) as T;
+}
+
+/**
+ * Per-row softmax cross-entropy with int32 targets in one WGSL dispatch (and one for its gradient),
+ * keeping lse [R] for the backward; null where the kernels are not in use. A target outside [0, V)
+ * gives +∞, as `crossEntropyPerRow`. logits: [R, V], targets: int32 [R] → [R]
+ */
+export function webgpuCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D | null {
+  if (!f32(logits) || targets.dtype !== 'int32' || logits.size === 0 || !webgpuKernelsActive()) return null;
+  const ce = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [loss, lse] = tf
+      .engine()
+      .runKernel(WEBGPU_CROSS_ENTROPY_KERNEL, { logits: x, targets }, {}) as tf.Tensor[];
+    save([x, lse, targets]);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+        tf
+          .engine()
+          .runKernel(
+            WEBGPU_CROSS_ENTROPY_GRAD_KERNEL,
+            { logits: saved[0], lse: saved[1], targets: saved[2], dy: dy as tf.Tensor },
+            {},
+          ) as tf.Tensor,
+      ],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor1D;
+  return ce(logits);
 }
