@@ -10,9 +10,11 @@
  * a per-parameter LR scale (layer decay), the group LR being `lr · scale` for both terms. Moments live in
  * non-trainable Variables `${role}/adam_m/<name>` and `${role}/adam_v/<name>`; one `step` is one `tidy`
  * with no host reads. Defaults follow paper.md decision 7: β = (0.9, 0.999), ε = 1e-8, wd = 0.05.
+ * On webgpu each parameter's update is one WGSL dispatch (ops/webgpu/adamw.ts) instead of ~12.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { webgpuAdamW } from '../ops/webgpu/ops';
 import { flattenParams, stripRole } from '../params/tree';
 import { defaultNoWeightDecay, type NoWeightDecayPredicate } from './weight-decay';
 
@@ -172,7 +174,16 @@ function updateOne(
   const t = s.t + 1;
   const bc1 = 1 - hp.b1 ** t;
   const bc2Sqrt = Math.sqrt(1 - hp.b2 ** t);
-  const decayed = wd !== 0 ? tf.mul(s.param, tf.scalar(1 - lr * wd)) : s.param;
+  const decay = 1 - lr * wd;
+  const fused = webgpuAdamW(s.param, s.m, s.v, g, { decay, ...hp, bc2Sqrt, stepScale: -lr / bc1 });
+  if (fused) {
+    s.param.assign(fused[0]);
+    s.m.assign(fused[1]);
+    s.v.assign(fused[2]);
+    s.t = t;
+    return;
+  }
+  const decayed = wd !== 0 ? tf.mul(s.param, tf.scalar(decay)) : s.param;
   const m = tf.add(tf.mul(s.m, tf.scalar(hp.b1)), tf.mul(g, tf.scalar(1 - hp.b1)));
   const v = tf.add(tf.mul(s.v, tf.scalar(hp.b2)), tf.mul(tf.mul(g, g), tf.scalar(1 - hp.b2)));
   const denom = tf.add(tf.div(tf.sqrt(v), tf.scalar(bc2Sqrt)), tf.scalar(hp.eps));

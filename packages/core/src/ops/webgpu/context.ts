@@ -58,7 +58,7 @@ export interface WebgpuBackendLike {
 
 const STATE = Symbol.for('@splitmask/core.webgpuKernels');
 const PIPELINES = Symbol.for('@splitmask/core.webgpuPipelines');
-type Holder = { [STATE]?: boolean; [PIPELINES]?: Map<string, GpuPipeline> };
+type Holder = { [STATE]?: boolean; [PIPELINES]?: Map<string, CachedPipeline> };
 
 type KernelEntry = [string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]];
 const known: KernelEntry[] = [];
@@ -131,17 +131,27 @@ export interface DispatchSpec {
   workgroups: [number, number, number];
 }
 
-function pipelineOf(be: WebgpuBackendLike, key: string, shader: () => string): GpuPipeline {
+interface CachedPipeline {
+  pipeline: GpuPipeline;
+  /** Fields of the shader's `struct U` that are not padding (`p0`, `p1`, ...). */
+  uniformFields: number;
+}
+
+function pipelineOf(be: WebgpuBackendLike, key: string, shader: () => string): CachedPipeline {
   const holder = be as unknown as Holder;
   holder[PIPELINES] ??= new Map();
   let p = holder[PIPELINES].get(key);
   if (!p) {
-    const module = be.device.createShaderModule({ code: shader(), label: key });
-    p = be.device.createComputePipeline({
+    const code = shader();
+    const module = be.device.createShaderModule({ code, label: key });
+    const pipeline = be.device.createComputePipeline({
       layout: 'auto',
       compute: { module, entryPoint: 'main' },
       label: key,
     });
+    const fields = /struct U \{([^}]*)\}/.exec(code)?.[1].split(',') ?? [];
+    const uniformFields = fields.filter((f) => f.trim() && !/^\s*p\d+\s*:/.test(f)).length;
+    p = { pipeline, uniformFields };
     holder[PIPELINES].set(key, p);
   }
   return p;
@@ -168,7 +178,13 @@ export function dispatch(backend: unknown, spec: DispatchSpec): void {
   const be = backend as WebgpuBackendLike;
   const all = [...spec.outputs, ...spec.inputs];
   for (const t of all) be.uploadToGPU(t.dataId);
-  const pipeline = pipelineOf(be, spec.key, spec.shader);
+  const { pipeline, uniformFields } = pipelineOf(be, spec.key, spec.shader);
+  // A shader reading a uniform nobody passed reads padding zeros, silently: refuse instead.
+  if ((spec.uniforms?.length ?? 0) !== uniformFields) {
+    throw new Error(
+      `${spec.key}: ${spec.uniforms?.length ?? 0} uniforms passed, the shader declares ${uniformFields}`,
+    );
+  }
   const resources = all.map((t) => be.tensorToBinding(t));
   if (spec.uniforms?.length) {
     const fields = spec.uniforms.map((u) =>

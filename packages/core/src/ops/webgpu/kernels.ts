@@ -5,6 +5,7 @@
  * Importing this module adds them to the list that `installWebgpuKernels()` (context.ts) registers.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAMW_SHADER } from './adamw';
 import { MHA_BACKWARD_KV_SHADER, MHA_BACKWARD_Q_SHADER, MHA_FORWARD_SHADER } from './attention';
 import {
   addWebgpuKernels,
@@ -45,6 +46,19 @@ export const WEBGPU_LAYER_NORM_GRAD_KERNEL = 'SplitmaskLayerNormGrad';
 export const WEBGPU_CROSS_ENTROPY_KERNEL = 'SplitmaskCrossEntropy';
 /** Its gradient: {logits, lse, targets, dy [R]} → dlogits [R, V]. */
 export const WEBGPU_CROSS_ENTROPY_GRAD_KERNEL = 'SplitmaskCrossEntropyGrad';
+
+/** One AdamW update: {p, m, v, g} (same shape) → [p', m', v']; attrs {decay, b1, b2, eps, bc2Sqrt, stepScale}. */
+export const WEBGPU_ADAMW_KERNEL = 'SplitmaskAdamW';
+
+/** Attributes of WEBGPU_ADAMW_KERNEL (scalars precomputed on the host, as optim/adamw.ts does). */
+export interface AdamWAttrs {
+  decay: number;
+  b1: number;
+  b2: number;
+  eps: number;
+  bc2Sqrt: number;
+  stepScale: number;
+}
 
 /** Attributes of WEBGPU_MHA_KERNEL and WEBGPU_MHA_GRAD_KERNEL. */
 export interface MhaAttrs {
@@ -234,7 +248,34 @@ function crossEntropyGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo 
   return g;
 }
 
+function adamwKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { p, m, v, g } = inputs as Record<'p' | 'm' | 'v' | 'g', tf.TensorInfo>;
+  const a = attrs as unknown as AdamWAttrs;
+  const n = tf.util.sizeFromShape(p.shape);
+  const outs = [output(backend, p.shape), output(backend, p.shape), output(backend, p.shape)];
+  dispatch(backend, {
+    key: 'splitmask_adamw',
+    shader: () => ADAMW_SHADER,
+    outputs: outs,
+    inputs: [p, m, v, g],
+    uniforms: [
+      { i: n },
+      { f: a.decay },
+      { f: a.b1 },
+      { f: a.b2 },
+      { f: a.eps },
+      { f: a.bc2Sqrt },
+      { f: a.stepScale },
+      { f: 1 - a.b1 },
+      { f: 1 - a.b2 },
+    ],
+    workgroups: grid1d(Math.ceil(n / 256)),
+  });
+  return outs;
+}
+
 addWebgpuKernels([
+  [WEBGPU_ADAMW_KERNEL, adamwKernel],
   [WEBGPU_LAYER_NORM_KERNEL, layerNormKernel],
   [WEBGPU_LAYER_NORM_GRAD_KERNEL, layerNormGradKernel],
   [WEBGPU_CROSS_ENTROPY_KERNEL, crossEntropyKernel],
@@ -273,6 +314,7 @@ export function allShaderSources(): [string, string][] {
     ['splitmask_ln_bwd_params', LN_BACKWARD_PARAMS_SHADER],
     ['splitmask_ce_fwd', CE_FORWARD_SHADER],
     ['splitmask_ce_bwd', CE_BACKWARD_SHADER],
+    ['splitmask_adamw', ADAMW_SHADER],
   );
   return out;
 }

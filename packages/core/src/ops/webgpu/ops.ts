@@ -9,7 +9,9 @@ import { MHA_MAX_DH, MHA_MAX_N } from './attention';
 import { MAX_GROUPS, webgpuKernelsActive } from './context';
 import { TILE } from './gemm';
 import {
+  type AdamWAttrs,
   type GemmAttrs,
+  WEBGPU_ADAMW_KERNEL,
   WEBGPU_CROSS_ENTROPY_GRAD_KERNEL,
   WEBGPU_CROSS_ENTROPY_KERNEL,
   WEBGPU_GELU_GRAD_KERNEL,
@@ -227,4 +229,25 @@ export function webgpuCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): t
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor1D;
   return ce(logits);
+}
+
+/**
+ * One torch AdamW update of one parameter in one WGSL dispatch; null where the kernels are not in use.
+ * p, m, v, g: same shape, float32 → [p', m', v'] (new tensors; the caller assigns them).
+ * @example const next = webgpuAdamW(p, m, v, g, attrs); if (next) { p.assign(next[0]); ... }
+ */
+export function webgpuAdamW(
+  p: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  g: tf.Tensor,
+  attrs: AdamWAttrs,
+): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
+  if (!f32(p, m, v, g) || p.size === 0 || !webgpuKernelsActive()) return null;
+  if (![m, v, g].every((t) => tf.util.arraysEqual(t.shape, p.shape))) return null;
+  return tf.engine().runKernel(WEBGPU_ADAMW_KERNEL, { p, m, v, g }, attrs as unknown as tf.NamedAttrMap) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
 }
