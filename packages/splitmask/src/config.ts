@@ -318,9 +318,10 @@ export function canonicalJson(value: unknown): string {
  * logging/checkpoint cadence (`steps` stays in: it shapes the cosine schedule).
  * @example configFingerprint(cfg) // 'a3f09c12'
  */
-export function configFingerprint(cfg: PretrainConfig): string {
-  const { logEvery: _l, checkpointEvery: _c, keepCheckpoints: _k, ...train } = cfg.train;
-  const text = canonicalJson({ ...cfg, train });
+export function configFingerprint(cfg: object): string {
+  const whole = cfg as { train?: Record<string, unknown> };
+  const { logEvery: _l, checkpointEvery: _c, keepCheckpoints: _k, ...train } = whole.train ?? {};
+  const text = canonicalJson(whole.train === undefined ? whole : { ...whole, train });
   // FNV-1a, 2 x 32 bits with different offsets.
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;

@@ -5,10 +5,16 @@ import * as api from './node';
 test('node entry exports', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "WorkerError",
       "createCheckpointManager",
       "decodePng",
       "encodePng",
       "listCheckpoints",
+      "moveAside",
+      "newRunId",
+      "readCheckpoint",
+      "removeStaleTemps",
+      "workerThreads",
     ]
   `);
 });
