@@ -1,16 +1,30 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/rng.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  // Shared chunks in both formats: index and rng entries then share one copy of the error classes,
-  // so `instanceof` works across the two entries for CommonJS users too.
-  splitting: true,
-  // tfjs-core's Node (CJS) build registers no gradients; its ESM gradient registry is bundled in so
-  // that `variableGrads` works under Node. Registries are process-global, so one copy suffices.
-  noExternal: [/@tensorflow\/tfjs-core\/dist\/(register_all_gradients|gradients\/|public\/chained_ops\/)/],
-});
+// The gradient functions and chained ops of tfjs-core are registered by `import '#register'` (package.json
+// "imports"), resolved by the consumer's bundler or Node:
+// - "browser"/"default": dist/register.js imports `@tensorflow/tfjs-core/dist/register_all_gradients` from
+//   the user's own tfjs-core (ESM), so a browser bundle holds exactly one copy of tfjs-core.
+// - "node": tfjs-core's Node build (CommonJS `main`) has no gradient registry and Node cannot load its
+//   extension-less ESM files, so dist/register-node.js carries that registry, built from tfjs-core's ESM
+//   sources. Its registries are process-global (`getGlobal`), so it registers into the user's tfjs-core.
+const common = { sourcemap: true, target: 'node20' } as const;
+export default defineConfig([
+  {
+    ...common,
+    entry: ['src/index.ts', 'src/rng.ts', 'src/node.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    // Shared chunks in both formats: every entry shares one copy of the error classes, so `instanceof`
+    // works across entries for CommonJS users too.
+    splitting: true,
+    external: ['#register'],
+  },
+  { ...common, entry: { register: 'src/register.ts' }, format: ['esm', 'cjs'] },
+  {
+    ...common,
+    entry: { 'register-node': 'src/register.ts' },
+    format: ['esm', 'cjs'],
+    platform: 'node',
+    noExternal: [/@tensorflow\/tfjs-core\/dist\/(register_all_gradients|gradients\/|public\/chained_ops\/)/],
+  },
+]);

@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Tests run on the sources: '#register' (package.json imports, resolved to dist/ for users) is the source.
+  resolve: { alias: { '#register': fileURLToPath(new URL('./src/register.ts', import.meta.url)) } },
   test: {
     setupFiles: ['./src/register.ts'],
     // One module graph per worker: the inlined gradient registry is transformed once, not per file.

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePng } from '@splitmask/splitmask/node';
-import { loadTokenizer } from '@splitmask/tokenizers';
+import { loadTokenizer } from '@splitmask/tokenizers/node';
 import { afterAll, afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { main } from './cli';
 import { readJsonl } from './jsonl';

@@ -20,7 +20,7 @@ import {
   resolvePretrainConfig,
   type TrainEvent,
 } from '@splitmask/splitmask';
-import { saveTokenizer } from '@splitmask/tokenizers';
+import { saveTokenizer } from '@splitmask/tokenizers/node';
 import { type FlagSpec, intFlag, numberFlag, type ParsedArgs, parseArgs } from './cli-args';
 import { pretrainDino } from './cli-dino';
 import { loadImages } from './datasets';

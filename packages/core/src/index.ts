@@ -4,7 +4,8 @@
  * Importing this module registers tfjs-core's gradient functions and chained ops (the Node build of
  * tfjs-core registers neither); it never selects a backend: apps, the CLI and tests call `initBackend`.
  */
-import './register';
+// '#register' (package.json imports): tfjs-core's own gradient registry for bundlers, a Node build for Node.
+import '#register';
 
 export type { BackendChoice, ConcreteBackend, Runtime } from './backend/choices';
 export { AUTO_ORDER, BACKEND_CHOICES, installCommand, isBackendChoice } from './backend/choices';
@@ -35,17 +36,6 @@ export {
 } from './io/safetensors';
 export type { SafetensorsErrorCode } from './io/safetensors-error';
 export { SafetensorsError } from './io/safetensors-error';
-export type { SafetensorsReader } from './io/safetensors-node';
-export {
-  assertWritablePath,
-  ensureFolder,
-  loadSafetensors,
-  openSafetensors,
-  readSafetensorsHeader,
-  saveSafetensors,
-  syncFolder,
-  writeFileAtomic,
-} from './io/safetensors-node';
 export type { FromTfOptions } from './io/safetensors-tf';
 export { fromTfTensors, toTfTensors } from './io/safetensors-tf';
 export { scaledDotAttention } from './ops/attention';
@@ -88,8 +78,6 @@ export {
   ADAMW_STATE_FORMAT,
   decodeAdamWState,
   encodeAdamWState,
-  loadAdamWState,
-  saveAdamWState,
 } from './optim/adamw-state';
 export { CLIP_EPS, clipByGlobalNorm, clipPerTensor } from './optim/clip';
 export { layerDecayScales, layerIdForVit } from './optim/layer-decay';

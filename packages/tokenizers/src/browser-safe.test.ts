@@ -1,5 +1,5 @@
 // The library path must run in browsers: no Node built-ins, globals or CommonJS in src/ (tests excluded).
-// File I/O goes through @splitmask/core's saveSafetensors/loadSafetensors, which import 'fs' lazily.
+// File I/O is the Node entry (node.ts, serialize-node.ts), which may import @splitmask/core/node.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ const files = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory()
       ? files(join(dir, e.name))
-      : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')
+      : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !/^(node|serialize-node)\.ts$/.test(e.name)
         ? [join(dir, e.name)]
         : [],
   );

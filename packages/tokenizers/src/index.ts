@@ -36,8 +36,6 @@ export { samplePatches } from './sampling';
 export {
   decodeTokenizer,
   encodeTokenizer,
-  loadTokenizer,
-  saveTokenizer,
   TOKENIZER_FORMAT,
   tokenizerFromSafetensors,
 } from './serialize';

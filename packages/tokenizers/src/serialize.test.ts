@@ -7,13 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { testImages } from '../test/contract';
 import { createRandomProjectionTokenizer } from './random-projection';
-import {
-  decodeTokenizer,
-  encodeTokenizer,
-  loadTokenizer,
-  saveTokenizer,
-  TOKENIZER_FORMAT,
-} from './serialize';
+import { decodeTokenizer, encodeTokenizer, TOKENIZER_FORMAT } from './serialize';
+import { loadTokenizer, saveTokenizer } from './serialize-node';
 
 describeEachBackend('saveTokenizer / loadTokenizer', () => {
   let dir: string;

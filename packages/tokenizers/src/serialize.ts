@@ -8,9 +8,7 @@ import {
   encodeSafetensors,
   fromTfTensors,
   InvalidArgumentError,
-  loadSafetensors,
   type SafetensorsTensor,
-  saveSafetensors,
   toTfTensors,
 } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,7 +20,8 @@ import type { CodebookTokenizerConfig, DalleTokenizerConfig, Tokenizer, Tokenize
 /** `__metadata__.format` of tokenizer files. */
 export const TOKENIZER_FORMAT = 'splitmask-tokenizer';
 
-async function metadataAndEntries(tok: Tokenizer) {
+/** @internal the tensors and metadata of a tokenizer file (shared with serialize-node.ts). */
+export async function metadataAndEntries(tok: Tokenizer) {
   const entries = await fromTfTensors(tok.toTensors());
   return { entries, metadata: { format: TOKENIZER_FORMAT, config: JSON.stringify(tok.config) } };
 }
@@ -34,12 +33,6 @@ async function metadataAndEntries(tok: Tokenizer) {
 export async function encodeTokenizer(tok: Tokenizer): Promise<Uint8Array> {
   const { entries, metadata } = await metadataAndEntries(tok);
   return encodeSafetensors(entries, metadata);
-}
-
-/** Writes a tokenizer to a safetensors file (Node). @example await saveTokenizer(tok, 'rp-8192.safetensors'); */
-export async function saveTokenizer(tok: Tokenizer, path: string): Promise<void> {
-  const { entries, metadata } = await metadataAndEntries(tok);
-  await saveSafetensors(path, entries, metadata);
 }
 
 /**
@@ -106,12 +99,4 @@ function fromConfig(config: TokenizerConfig, tensors: Record<string, tf.Tensor>,
  */
 export function decodeTokenizer(bytes: Uint8Array): Tokenizer {
   return tokenizerFromSafetensors(decodeSafetensors(bytes), 'tokenizer bytes');
-}
-
-/**
- * Loads a tokenizer file written by `saveTokenizer` or tools/convert_dalle.py (Node).
- * @example const tok = await loadTokenizer('dalle-encoder.safetensors');
- */
-export async function loadTokenizer(path: string): Promise<Tokenizer> {
-  return tokenizerFromSafetensors(await loadSafetensors(path), path);
 }

@@ -7,14 +7,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsExpectation } from '../io/safetensors';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors-node';
 import { fromTfTensors, toTfTensors } from '../io/safetensors-tf';
 import type { AdamW } from './adamw';
 
 /** The `format` metadata value of AdamW state files. */
 export const ADAMW_STATE_FORMAT = 'splitmask.adamw.v1';
 
-async function stateEntries(opt: AdamW) {
+/** @internal shared with adamw-state-node.ts */
+export async function stateEntries(opt: AdamW) {
   const state = opt.getState();
   try {
     const metadata = {
@@ -39,7 +39,8 @@ export async function encodeAdamWState(opt: AdamW): Promise<Uint8Array> {
   return encodeSafetensors(entries, metadata);
 }
 
-function expectedShapes(opt: AdamW): Record<string, SafetensorsExpectation> {
+/** @internal shared with adamw-state-node.ts */
+export function expectedShapes(opt: AdamW): Record<string, SafetensorsExpectation> {
   const state = opt.getState();
   const out: Record<string, SafetensorsExpectation> = {};
   for (const [k, t] of Object.entries(state.tensors)) out[k] = { shape: t.shape, dtype: 'F32' };
@@ -47,7 +48,8 @@ function expectedShapes(opt: AdamW): Record<string, SafetensorsExpectation> {
   return out;
 }
 
-function restore(opt: AdamW, decoded: ReturnType<typeof decodeSafetensors>, file: string): void {
+/** @internal shared with adamw-state-node.ts */
+export function restore(opt: AdamW, decoded: ReturnType<typeof decodeSafetensors>, file: string): void {
   const { metadata } = decoded;
   if (metadata.format !== ADAMW_STATE_FORMAT) {
     throw new InvalidArgumentError(`${file}: not an AdamW state (format '${metadata.format}')`);
@@ -74,21 +76,4 @@ function restore(opt: AdamW, decoded: ReturnType<typeof decodeSafetensors>, file
  */
 export function decodeAdamWState(opt: AdamW, bytes: Uint8Array, file = '<bytes>'): void {
   restore(opt, decodeSafetensors(bytes, { expect: expectedShapes(opt), file }), file);
-}
-
-/**
- * Saves optimizer state to a safetensors file (atomic write; Node only).
- * @example await saveAdamWState(opt, 'run/optim.safetensors');
- */
-export async function saveAdamWState(opt: AdamW, path: string): Promise<void> {
-  const { entries, metadata } = await stateEntries(opt);
-  await saveSafetensors(path, entries, metadata);
-}
-
-/**
- * Loads optimizer state from a file written by `saveAdamWState` (Node only).
- * @example await loadAdamWState(opt, 'run/optim.safetensors');
- */
-export async function loadAdamWState(opt: AdamW, path: string): Promise<void> {
-  restore(opt, await loadSafetensors(path, { expect: expectedShapes(opt) }), path);
 }

@@ -8,7 +8,8 @@ import { afterEach, expect, test } from 'vitest';
 import { SafetensorsError } from '../io/safetensors-error';
 import { disposeParams, toVariables, varList } from '../params/tree';
 import { type AdamW, createAdamW } from './adamw';
-import { decodeAdamWState, encodeAdamWState, loadAdamWState, saveAdamWState } from './adamw-state';
+import { decodeAdamWState, encodeAdamWState } from './adamw-state';
+import { loadAdamWState, saveAdamWState } from './adamw-state-node';
 import { clipByGlobalNorm } from './clip';
 
 interface Fixture {

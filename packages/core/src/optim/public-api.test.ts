@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import * as core from '../index';
+import * as coreNode from '../node';
 
 // The state/optimisation part of core's public API (io/, optim/, params/ additions): a removal or rename
 // shows up here in review.
@@ -24,20 +25,30 @@ const STATE_EXPORTS = [
   'layerDecayScales',
   'layerIdForVit',
   'linearWarmup',
-  'loadAdamWState',
-  'loadSafetensors',
-  'openSafetensors',
   'paramNamesWithoutDecay',
   'paramShapes',
   'parseSafetensorsHeader',
+  'stripRole',
+  'toTfTensors',
+  'zerosLikeParams',
+];
+
+// Files: the Node-only entry `@splitmask/core/node`, never the browser-safe main entry.
+const NODE_EXPORTS = [
+  'loadAdamWState',
+  'loadSafetensors',
+  'openSafetensors',
   'readSafetensorsHeader',
   'saveAdamWState',
   'saveSafetensors',
-  'stripRole',
-  'toTfTensors',
   'writeFileAtomic',
-  'zerosLikeParams',
 ];
+
+test('core/node exports the file API, and the main entry does not', () => {
+  expect(Object.keys(coreNode).sort()).toEqual(expect.arrayContaining(NODE_EXPORTS));
+  const main = Object.keys(core);
+  expect(NODE_EXPORTS.filter((n) => main.includes(n))).toEqual([]);
+});
 
 test('core exports the state and optimisation API', () => {
   const exported = Object.keys(core);

@@ -17,10 +17,10 @@ import {
   fromTfTensors,
   InvalidArgumentError,
   SplitmaskError,
-  saveSafetensors,
   toTfTensors,
   unflattenParams,
 } from '@splitmask/core';
+import { saveSafetensors } from '@splitmask/core/node';
 import {
   fromTimmStateDict,
   initVitParams,

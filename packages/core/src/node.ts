@@ -1,0 +1,18 @@
+/**
+ * `@splitmask/core/node`: the Node-only half of core (files). safetensors files with atomic writes,
+ * bounded reads and streaming, and AdamW state files. Everything else, including the byte-level
+ * `encodeSafetensors` / `decodeSafetensors`, is in the browser-safe main entry.
+ */
+
+export type { SafetensorsReader } from './io/safetensors-node';
+export {
+  assertWritablePath,
+  ensureFolder,
+  loadSafetensors,
+  openSafetensors,
+  readSafetensorsHeader,
+  saveSafetensors,
+  syncFolder,
+  writeFileAtomic,
+} from './io/safetensors-node';
+export { loadAdamWState, saveAdamWState } from './optim/adamw-state-node';
