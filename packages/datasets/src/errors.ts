@@ -14,7 +14,8 @@ export type DatasetErrorReason =
   | 'WRONG_SIZE'
   | 'OUTSIDE_ROOT'
   | 'INDEX_OUT_OF_RANGE'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'MISSING_PACKAGE';
 
 /**
  * A source could not produce a sample. `path` names the file (or tar member), `index` the sample.

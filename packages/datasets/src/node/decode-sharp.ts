@@ -2,12 +2,27 @@
  * Node image decoding with sharp (libvips): JPEG, PNG, WebP (and whatever else libvips reads), EXIF
  * orientation applied (`.rotate()`), alpha dropped like Pillow's `convert('RGB')`, grey expanded to RGB
  * (or RGB reduced to Pillow's luma with `channels: 1`). Decodes run on libuv's thread pool, so several
- * `await`ed in parallel use several cores.
+ * `await`ed in parallel use several cores. sharp is an optional peer dependency (`npm install sharp`).
  */
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
 import { DatasetError } from '../errors';
 import { toChannels } from '../raw-image';
 import type { DecodeOptions, RawImage } from '../types';
+import { importOptional } from './optional-package';
+
+let sharpModule: Promise<typeof SharpModule> | undefined;
+/** sharp is an optional peer dependency, loaded on the first decode. */
+function loadSharp(): Promise<typeof SharpModule> {
+  sharpModule ??= importOptional(
+    'sharp',
+    'sharpDecoder (image folders, WebDataset shards)',
+    () => import('sharp'),
+  ).then((m) => (m as { default?: typeof SharpModule }).default ?? (m as unknown as typeof SharpModule));
+  sharpModule.catch(() => {
+    sharpModule = undefined;
+  });
+  return sharpModule;
+}
 
 /**
  * Decodes encoded bytes to a `RawImage` with `channels` 3 (default) or 1.
@@ -17,6 +32,7 @@ import type { DecodeOptions, RawImage } from '../types';
 export async function sharpDecoder(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RawImage> {
   const name = options.name ?? '<buffer>';
   const channels = options.channels ?? 3;
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(bytes, { failOn: 'warning' })
       .rotate()

