@@ -15,4 +15,5 @@ export {
   syncFolder,
   writeFileAtomic,
 } from './io/safetensors-node';
+export { loadSafetensorsSync, readFileBoundedSync } from './io/safetensors-sync';
 export { loadAdamWState, saveAdamWState } from './optim/adamw-state-node';

@@ -14,6 +14,7 @@ import {
   saveSafetensors,
   writeFileAtomic,
 } from './safetensors-node';
+import { loadSafetensorsSync, readFileBoundedSync } from './safetensors-sync';
 
 let dir: string;
 beforeAll(async () => {
@@ -178,5 +179,25 @@ describe('hostile files are refused with bounded reads', () => {
       expect((err as Error).message).toMatch(/byte-order mark/);
       expect((err as Error).message).not.toMatch(/<bytes>/);
     }
+  });
+});
+
+describe('synchronous reads are as bounded as the async ones', () => {
+  test('loadSafetensorsSync reads a file, refuses /dev/zero behind a symlink, a FIFO and /proc files', async () => {
+    const path = join(dir, 'sync.safetensors');
+    await saveSafetensors(path, entries);
+    expect(Array.from(loadSafetensorsSync(path).tensors.steps.data)).toEqual([7, -7]);
+    const link = join(dir, 'sync-zero.safetensors');
+    await symlink('/dev/zero', link);
+    expect(() => loadSafetensorsSync(link)).toThrow(
+      expect.objectContaining({ code: 'SAFETENSORS_NOT_A_FILE', file: link }),
+    );
+    const fifo = join(dir, 'sync-fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => readFileBoundedSync(fifo)).toThrow(/is a FIFO/);
+    expect(() => readFileBoundedSync('/proc/self/status')).toThrow(/grew past the 0 bytes/);
+    const cut = join(dir, 'sync-cut.safetensors');
+    await writeFile(cut, (await readFile(path)).subarray(0, 20));
+    expect(() => loadSafetensorsSync(cut)).toThrow(expect.objectContaining({ file: cut }));
   });
 });
