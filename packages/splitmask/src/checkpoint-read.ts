@@ -4,9 +4,10 @@
  * fields, a malformed tensors file, NaN/Inf in any float tensor (a tokenizer codebook included). Reads are
  * bounded by the size `stat` reports, so a symlink to an endless device is refused, not read forever.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeSafetensors, SafetensorsError, type SafetensorsTensor } from '@splitmask/core';
+import { SafetensorsError, type SafetensorsTensor } from '@splitmask/core';
+import { loadSafetensorsSync, readFileBoundedSync } from '@splitmask/core/node';
 import { CheckpointError } from './errors';
 
 /** Everything besides tensors that a checkpoint stores (JSON). */
@@ -41,28 +42,6 @@ export const LEGACY_RUN_ID = 'legacy';
 /** The run id a state belongs to. */
 export function runIdOf(state: { runId?: unknown }): string {
   return typeof state.runId === 'string' ? state.runId : LEGACY_RUN_ID;
-}
-
-/** Reads a whole regular file, at most the size stat reports (sync: checkpoints load at start-up). */
-export function readFileBounded(path: string): Uint8Array {
-  const st = statSync(path);
-  if (!st.isFile()) throw new Error(`${path} is not a regular file`);
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const out = new Uint8Array(size);
-    let done = 0;
-    while (done < size) {
-      const n = readSync(fd, out, done, size - done, done);
-      if (n === 0) throw new Error(`${path} ended at byte ${done} of ${size}`);
-      done += n;
-    }
-    if (readSync(fd, new Uint8Array(1), 0, 1, size) !== 0)
-      throw new Error(`${path} grew past ${size} bytes while being read`);
-    return out;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -104,7 +83,7 @@ export function readCheckpointState(path: string): Record<string, unknown> {
   const file = join(path, 'state.json');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(readFileBounded(file));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(readFileBoundedSync(file));
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ENOENT') throw new CheckpointError('CHECKPOINT_INCOMPLETE', path, 'state.json is missing');
@@ -150,7 +129,7 @@ export function readCheckpoint(path: string, required: readonly string[] = []): 
   const file = join(path, 'tensors.safetensors');
   let tensors: Record<string, SafetensorsTensor>;
   try {
-    tensors = decodeSafetensors(readFileBounded(file), { file }).tensors;
+    tensors = loadSafetensorsSync(file).tensors;
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ENOENT')
