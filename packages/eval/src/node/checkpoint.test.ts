@@ -6,7 +6,7 @@ import { describeEachBackend, expectClose } from '@splitmask/test-utils';
 import { initVitParams, resolveVitConfig } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
-import { loadEncoderCheckpoint, saveEncoderTimm } from './checkpoint';
+import { EvalCheckpointError, loadEncoderCheckpoint, saveEncoderTimm } from './checkpoint';
 
 const model = {
   imageSize: 16,
@@ -65,6 +65,38 @@ describeEachBackend('loadEncoderCheckpoint', () => {
     writeFileSync(bare, encodeSafetensors({ x: { dtype: 'F32', shape: [1], data: Float32Array.of(1) } }));
     expect(() => loadEncoderCheckpoint(bare)).toThrow(/bare.safetensors has no vit_config metadata/);
   });
+});
+
+test('the CLI run folder (holding checkpoints/) works, as do checkpoints/ and the step folder', async () => {
+  await (await import('@splitmask/test-utils')).useBackend('cpu');
+  const run = mkdtempSync(join(tmpdir(), 'eval-run-'));
+  const enc = initVitParams(cfg, createRng(4));
+  const dir = join(run, 'checkpoints', 'step-00000007');
+  mkdirSync(dir, { recursive: true });
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [n, t] of Object.entries(flattenParams(enc))) tensors[`params.encoder.${n}`] = t;
+  writeFileSync(join(dir, 'tensors.safetensors'), encodeSafetensors(await fromTfTensors(tensors)));
+  writeFileSync(join(dir, 'state.json'), JSON.stringify({ step: 7, config: { model } }));
+  writeFileSync(join(run, 'log.jsonl'), '');
+  for (const p of [run, join(run, 'checkpoints'), dir, join(dir, 'tensors.safetensors')]) {
+    const got = loadEncoderCheckpoint(p);
+    expect(got.path).toBe(dir);
+    await expectSameParams(enc, got.params);
+    disposeParams(got.params);
+  }
+  // a broken newest checkpoint is reported with its path, not skipped
+  const broken = join(run, 'checkpoints', 'step-00000009');
+  mkdirSync(broken);
+  writeFileSync(join(broken, 'state.json'), '{"step": 9, "con');
+  expect(() => loadEncoderCheckpoint(run)).toThrow(EvalCheckpointError);
+  expect(() => loadEncoderCheckpoint(run)).toThrow(
+    new RegExp(`${broken}/state.json: not a valid checkpoint state`),
+  );
+  writeFileSync(join(broken, 'state.json'), JSON.stringify({ step: 9, config: { model } }));
+  expect(() => loadEncoderCheckpoint(run)).toThrow(new RegExp(`${broken}/tensors.safetensors is missing`));
+  writeFileSync(join(broken, 'tensors.safetensors'), 'garbage!');
+  expect(() => loadEncoderCheckpoint(run)).toThrow(new RegExp(`${broken}/tensors.safetensors: `));
+  disposeParams(enc);
 });
 
 test('missing path / empty folder are named', () => {

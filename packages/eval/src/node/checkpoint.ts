@@ -3,16 +3,16 @@
  * - a SplitMask/BEiT trainer checkpoint (`<dir>/step-XXXXXXXX/{tensors.safetensors, state.json}`, see
  *   @splitmask/splitmask `checkpoint.ts`): tensors `params.encoder.<name>` in the in-memory layout, the
  *   encoder's ViT config derived from `state.json`'s `config.model` (as the trainer's `toVitConfig`: learned
- *   pos-embed, qkv bias, final `norm` on tokens). A run folder picks its newest checkpoint.
+ *   pos-embed, qkv bias, final `norm` on tokens). A run folder (the CLI's `--out`, or its `checkpoints/`)
+ *   picks its newest checkpoint; a broken newest one is reported, not skipped.
  * - a timm-named safetensors file (`toTimmStateDict` layout, e.g. written by `saveEncoderTimm`), its ViT
  *   config from the file's `vit_config` metadata or from the caller (`--config`).
  * Node only (reads files).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import {
   createRng,
-  decodeSafetensors,
   disposeParams,
   fromTfTensors,
   InvalidArgumentError,
@@ -20,7 +20,7 @@ import {
   toTfTensors,
   unflattenParams,
 } from '@splitmask/core';
-import { saveSafetensors } from '@splitmask/core/node';
+import { loadSafetensorsSync, readFileBoundedSync, saveSafetensors } from '@splitmask/core/node';
 import {
   fromTimmStateDict,
   initVitParams,
@@ -65,27 +65,62 @@ function vitFromModel(m: Record<string, unknown>): VitConfig {
   });
 }
 
-/** Resolves a run folder / checkpoint folder / tensors file to the checkpoint folder, or undefined. */
+const STEP = /^step-\d{8}$/;
+
+/** The newest `step-XXXXXXXX` folder of `dir` (complete or not: a broken one is reported, not skipped). */
+function newestStep(dir: string): string | undefined {
+  const last = readdirSync(dir)
+    .filter((n) => STEP.test(n))
+    .sort()
+    .at(-1);
+  return last ? join(dir, last) : undefined;
+}
+
+/**
+ * Resolves what a user passes to the trainer checkpoint folder, or undefined for a plain file:
+ * `<run>` (the CLI's `--out`, holding `checkpoints/`), `<run>/checkpoints`, `<run>/checkpoints/step-N`, or
+ * `<…>/step-N/tensors.safetensors`.
+ */
 function trainerFolder(path: string): string | undefined {
   if (statSync(path).isFile()) {
-    const dir = join(path, '..');
-    return existsSync(join(dir, 'state.json')) && path.endsWith('tensors.safetensors') ? dir : undefined;
+    const dir = dirname(path);
+    return basename(path) === 'tensors.safetensors' && existsSync(join(dir, 'state.json')) ? dir : undefined;
   }
-  if (existsSync(join(path, 'state.json'))) return path;
-  const steps = readdirSync(path)
-    .filter((n) => /^step-\d{8}$/.test(n) && existsSync(join(path, n, 'state.json')))
-    .sort();
-  const last = steps.at(-1);
-  return last ? join(path, last) : undefined;
+  if (existsSync(join(path, 'state.json')) || STEP.test(basename(path))) return path;
+  const own = newestStep(path);
+  if (own) return own;
+  const sub = join(path, 'checkpoints');
+  return existsSync(sub) && statSync(sub).isDirectory() ? newestStep(sub) : undefined;
+}
+
+function readState(dir: string): { config?: { model?: Record<string, unknown> } } {
+  const file = join(dir, 'state.json');
+  if (!existsSync(file))
+    throw new EvalCheckpointError(`${dir}: state.json is missing (incomplete checkpoint)`);
+  try {
+    const state = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(readFileBoundedSync(file)));
+    if (state === null || typeof state !== 'object' || Array.isArray(state))
+      throw new Error(`holds ${JSON.stringify(state)}, not an object`);
+    return state;
+  } catch (e) {
+    throw new EvalCheckpointError(`${file}: not a valid checkpoint state (${(e as Error).message})`);
+  }
+}
+
+function readTensors(file: string) {
+  if (!existsSync(file)) throw new EvalCheckpointError(`${file} is missing (incomplete checkpoint)`);
+  try {
+    return loadSafetensorsSync(file);
+  } catch (e) {
+    throw new EvalCheckpointError((e as Error).message);
+  }
 }
 
 function loadTrainer(dir: string): LoadedEncoder {
-  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
-    config?: { model?: Record<string, unknown> };
-  };
+  const state = readState(dir);
   if (!state.config?.model) throw new EvalCheckpointError(`${dir}/state.json has no config.model`);
   const cfg = vitFromModel(state.config.model);
-  const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(join(dir, 'tensors.safetensors'))));
+  const { tensors } = readTensors(join(dir, 'tensors.safetensors'));
   const prefix = 'params.encoder.';
   const picked = Object.fromEntries(
     Object.entries(tensors)
@@ -120,9 +155,15 @@ export function loadEncoderCheckpoint(path: string, opts: { vit?: VitInput } = {
   if (dir) return loadTrainer(dir);
   if (statSync(path).isDirectory())
     throw new EvalCheckpointError(`${path} is a folder without state.json or step-XXXXXXXX checkpoints`);
-  const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(path)), { file: path });
+  const { tensors, metadata } = readTensors(path);
   let base: VitInput | undefined = opts.vit;
-  if (base === undefined && metadata.vit_config) base = JSON.parse(metadata.vit_config) as VitInput;
+  if (base === undefined && metadata.vit_config) {
+    try {
+      base = JSON.parse(metadata.vit_config) as VitInput;
+    } catch (e) {
+      throw new EvalCheckpointError(`${path}: vit_config metadata is not JSON (${(e as Error).message})`);
+    }
+  }
   if (base === undefined)
     throw new InvalidArgumentError(
       `loadEncoderCheckpoint: ${path} has no vit_config metadata; pass the ViT config (--config or opts.vit)`,
