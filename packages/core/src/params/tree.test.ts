@@ -1,7 +1,15 @@
 import { describeEachBackend, expectCloseAsync, expectNoLeak } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
-import { expect, test } from 'vitest';
-import { disposeParams, flattenParams, paramShapes, stripRole, toVariables, zerosLikeParams } from './tree';
+import { expect, expectTypeOf, test } from 'vitest';
+import {
+  disposeParams,
+  flattenParams,
+  paramShapes,
+  stripRole,
+  toVariables,
+  type VariableTree,
+  zerosLikeParams,
+} from './tree';
 
 describeEachBackend(
   'param tree helpers',
@@ -31,3 +39,11 @@ describeEachBackend(
   },
   { webgpu: true },
 );
+
+// Type-level (checked by `tsc`): a tree of Variables from `toVariables` is accepted where the tensor tree
+// is, as in the vit README's `vitEncode(toVariables(initVitParams(cfg, rng), 'student'), images, cfg)`.
+test('VariableTree keeps each leaf rank and is assignable to the tensor tree', () => {
+  type Tree = { w: tf.Tensor2D; b?: tf.Tensor1D; blocks: { g: tf.Tensor3D }[] };
+  expectTypeOf<VariableTree<Tree>['w']>().toEqualTypeOf<tf.Variable<tf.Rank.R2>>();
+  expectTypeOf<VariableTree<Tree>>().toExtend<Tree>();
+});
