@@ -38,10 +38,12 @@ test('main entry exports', () => {
 
 test('node entry exports', () => {
   expect(Object.keys(node).sort()).toEqual([
+    'EVAL_FLAGS',
     'EVAL_USAGE',
     'EvalCheckpointError',
     'crc32',
     'encodePng',
+    'evalArgsFromFlags',
     'loadEncoderCheckpoint',
     'parseEvalArgs',
     'runEval',

@@ -5,5 +5,13 @@
 export type { LoadedEncoder } from './node/checkpoint';
 export { EvalCheckpointError, loadEncoderCheckpoint, saveEncoderTimm } from './node/checkpoint';
 export type { EvalArgs, EvalFileConfig, EvalReport } from './node/cli';
-export { EVAL_USAGE, parseEvalArgs, runEval, runEvalCli, validateEvalConfig } from './node/cli';
+export {
+  EVAL_FLAGS,
+  EVAL_USAGE,
+  evalArgsFromFlags,
+  parseEvalArgs,
+  runEval,
+  runEvalCli,
+  validateEvalConfig,
+} from './node/cli';
 export { crc32, encodePng, writePng } from './node/png';

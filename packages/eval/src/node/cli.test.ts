@@ -5,7 +5,7 @@ import { createRng, disposeParams, initBackend } from '@splitmask/core';
 import { initVitParams, resolveVitConfig } from '@splitmask/vit';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { saveEncoderTimm } from './checkpoint';
-import { parseEvalArgs, runEvalCli, validateEvalConfig } from './cli';
+import { evalArgsFromFlags, parseEvalArgs, runEvalCli, validateEvalConfig } from './cli';
 
 let dir: string;
 let ckpt: string;
@@ -38,6 +38,17 @@ test('parseEvalArgs lists every bad argument at once', () => {
   expect(() => parseEvalArgs(['knnn', '--bogus', '1', '--fraction', '2', '--backend', 'gpu'])).toThrow(
     /mode must be knn, linear or finetune, got 'knnn'; unknown argument '--bogus'; unknown argument '1'; --checkpoint is required; --data is required; --backend must be one of .*got 'gpu'; --fraction must be in \(0, 1\], got 2/,
   );
+});
+
+test('numbers are parsed strictly: no hex, no exponent in integers, no trailing junk', () => {
+  const base = ['knn', '--checkpoint', 'c', '--data', 'mnist'];
+  expect(() => parseEvalArgs([...base, '--k', '0x10'])).toThrow(/--k must be a number, got '0x10'/);
+  expect(() => parseEvalArgs([...base, '--epochs', '1e3'])).toThrow(
+    /--epochs must be a decimal integer, got '1e3'/,
+  );
+  expect(() => parseEvalArgs([...base, '--lr', '3x'])).toThrow(/--lr must be a number, got '3x'/);
+  expect(parseEvalArgs([...base, '--lr', '1e-3']).overrides.lr).toBe(0.001);
+  expect(evalArgsFromFlags('knn', { checkpoint: 'c', data: 'd', k: '5' }).overrides.k).toBe(5);
 });
 
 test('validateEvalConfig lists every unknown or mistyped field', () => {

@@ -5,7 +5,14 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BackendChoice, createRng, disposeParams, initBackend, isBackendChoice } from '@splitmask/core';
+import {
+  type BackendChoice,
+  createRng,
+  disposeParams,
+  InvalidArgumentError,
+  initBackend,
+  isBackendChoice,
+} from '@splitmask/core';
 import type { ImageDataset } from '@splitmask/datasets';
 import { imageFolder, loadFashionMnist, loadMnist } from '@splitmask/datasets/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -61,6 +68,12 @@ const NUMERIC = [
 ];
 const STRINGS = ['checkpoint', 'data', 'config', 'backend', 'out', 'pool'];
 
+/** Value flags of `splitmask eval` (all take one value). */
+export const EVAL_FLAGS: readonly string[] = Object.freeze([...NUMERIC, ...STRINGS]);
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const INTEGERS = new Set(['seed', 'limit-train', 'limit-test', 'epochs', 'batch-size', 'k', 'layer']);
+
 /**
  * Parses `knn|linear|finetune --flag value ...`; throws listing every bad flag.
  * @example parseEvalArgs(['knn', '--checkpoint', 'run/ckpt', '--data', 'fashion-mnist'])
@@ -68,14 +81,12 @@ const STRINGS = ['checkpoint', 'data', 'config', 'backend', 'out', 'pool'];
 export function parseEvalArgs(argv: readonly string[]): EvalArgs {
   const [mode, ...rest] = argv;
   const bad: string[] = [];
-  if (mode !== 'knn' && mode !== 'linear' && mode !== 'finetune')
-    bad.push(`mode must be knn, linear or finetune, got '${mode ?? ''}'`);
   const flags: Record<string, string> = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
     const eq = a.indexOf('=');
     const name = a.startsWith('--') ? a.slice(2, eq > 0 ? eq : undefined) : undefined;
-    if (!name || (!NUMERIC.includes(name) && !STRINGS.includes(name))) {
+    if (!name || !EVAL_FLAGS.includes(name)) {
       bad.push(`unknown argument '${a}'`);
       continue;
     }
@@ -83,10 +94,28 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
     if (v === undefined) bad.push(`--${name} needs a value`);
     else flags[name] = v;
   }
+  return evalArgsFromFlags(mode, flags, bad);
+}
+
+/**
+ * Validates already-split flags (the `splitmask` CLI's parser hands them over) into EvalArgs; throws one
+ * InvalidArgumentError listing every problem. Numbers are parsed strictly (no hex, no trailing junk).
+ * @example evalArgsFromFlags('knn', { checkpoint: 'runs/mine', data: 'fashion-mnist' })
+ */
+export function evalArgsFromFlags(
+  mode: string | undefined,
+  flags: Record<string, string>,
+  bad: string[] = [],
+): EvalArgs {
+  if (mode !== 'knn' && mode !== 'linear' && mode !== 'finetune')
+    bad.unshift(`mode must be knn, linear or finetune, got '${mode ?? ''}'`);
   const num = (k: string): number | undefined => {
     if (flags[k] === undefined) return undefined;
-    const v = Number(flags[k]);
-    if (!Number.isFinite(v)) bad.push(`--${k} must be a number, got '${flags[k]}'`);
+    const raw = flags[k];
+    const v = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isFinite(v)) bad.push(`--${k} must be a number, got '${raw}'`);
+    else if (INTEGERS.has(k) && !/^[+-]?\d+$/.test(raw))
+      bad.push(`--${k} must be a decimal integer, got '${raw}'`);
     return v;
   };
   if (!flags.checkpoint) bad.push('--checkpoint is required');
@@ -107,7 +136,7 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
   const limitTrain = num('limit-train');
   const limitTest = num('limit-test');
   const seed = num('seed') ?? 0;
-  if (bad.length) throw new Error(`splitmask eval: ${bad.join('; ')}\n${EVAL_USAGE}`);
+  if (bad.length) throw new InvalidArgumentError(`splitmask eval: ${bad.join('; ')}`);
   return {
     mode: mode as EvalArgs['mode'],
     checkpoint: flags.checkpoint as string,
