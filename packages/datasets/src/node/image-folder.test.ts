@@ -167,3 +167,19 @@ describe('imageFileList', () => {
     expect([err.reason, msg.test(err.message)]).toEqual([reason, true]);
   });
 });
+
+describe('files that are not images', () => {
+  test('imageFolder lists files without an image extension as ignored (not samples)', async () => {
+    const ds = await imageFolder(join(dir, 'classes'));
+    expect(ds.ignored?.map((p) => p.slice(p.indexOf('/classes/')))).toEqual(['/classes/dog/notes.txt']);
+    expect(ds.files.some((f) => f.endsWith('.txt'))).toBe(false);
+  });
+
+  test('a folder of only non-images is EMPTY_DATASET naming one of them', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'splitmask-ds-txt-'));
+    await tree(root, { 'a.txt': 'x', 'b.csv': 'y' });
+    await expect(imageFolder(root)).rejects.toThrow(
+      /no \.jpg\/\.jpeg\/\.png\/\.webp images under .* \(2 other file\(s\), e\.g\. .*a\.txt\)/,
+    );
+  });
+});

@@ -35,6 +35,8 @@ export interface ImageFolderOptions extends ImageFilesOptions {
 export interface ImageFileDataset extends ImageDataset {
   readonly files: readonly string[];
   readonly labels?: Int32Array;
+  /** Files found under the root without an image extension (not samples; listed so apps can report them). */
+  readonly ignored?: readonly string[];
 }
 
 function fsError(e: unknown, path: string, what: string): DatasetError {
@@ -58,6 +60,7 @@ async function walk(
   rootReal: string,
   exts: readonly string[],
   seen: Set<string>,
+  ignored: string[] = [],
 ): Promise<string[]> {
   const real = await realpath(dir);
   if (seen.has(real)) return [];
@@ -90,8 +93,9 @@ async function walk(
       isDir = st.isDirectory();
       isFile = st.isFile();
     }
-    if (isDir) out.push(...(await walk(path, rootReal, exts, seen)));
+    if (isDir) out.push(...(await walk(path, rootReal, exts, seen, ignored)));
     else if (isFile && exts.includes(extname(ent.name).toLowerCase())) out.push(path);
+    else if (isFile) ignored.push(path);
   }
   return out;
 }
@@ -149,13 +153,17 @@ export async function imageFolder(root: string, options: ImageFolderOptions = {}
   const mode = options.labels ?? 'auto';
   const byFolder = mode === 'folders' || (mode === 'auto' && classDirs.length > 0 && !hasTopImages);
   const seen = new Set<string>();
+  const ignored: string[] = [];
   if (!byFolder) {
-    const files = await walk(rootReal, rootReal, exts, seen);
+    const files = await walk(rootReal, rootReal, exts, seen, ignored);
     if (files.length === 0)
-      throw new DatasetError('EMPTY_DATASET', `imageFolder: no ${exts.join('/')} images under ${root}`, {
-        path: root,
-      });
-    return fileDataset(files, undefined, undefined, options);
+      throw new DatasetError(
+        'EMPTY_DATASET',
+        `imageFolder: no ${exts.join('/')} images under ${root}` +
+          (ignored.length ? ` (${ignored.length} other file(s), e.g. ${ignored[0]})` : ''),
+        { path: root },
+      );
+    return { ...fileDataset(files, undefined, undefined, options), ignored };
   }
   if (classDirs.length === 0)
     throw new DatasetError('EMPTY_DATASET', `imageFolder: ${root} has no class subfolders`, { path: root });
@@ -163,7 +171,7 @@ export async function imageFolder(root: string, options: ImageFolderOptions = {}
   const labels: number[] = [];
   for (const [c, name] of classDirs.entries()) {
     const dir = join(rootReal, name);
-    const found = await walk(dir, rootReal, exts, seen);
+    const found = await walk(dir, rootReal, exts, seen, ignored);
     if (found.length === 0)
       throw new DatasetError(
         'EMPTY_DATASET',
@@ -175,7 +183,7 @@ export async function imageFolder(root: string, options: ImageFolderOptions = {}
     files.push(...found);
     for (let k = 0; k < found.length; k++) labels.push(c);
   }
-  return fileDataset(files, Int32Array.from(labels), classDirs, options);
+  return { ...fileDataset(files, Int32Array.from(labels), classDirs, options), ignored };
 }
 
 /** An entry of `imageFileList`: a path (relative to `root` if given) and an optional label. */
