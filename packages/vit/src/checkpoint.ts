@@ -145,8 +145,13 @@ export function toTimmStateDict(params: VitParams, cfg: VitConfig): Record<strin
 export interface FromTimmOptions {
   /** Ignore keys the config has no place for (DINO heads, MAE decoders) instead of throwing. */
   allowUnexpected?: boolean;
-  /** Resample a `pos_embed` of another grid bicubically to the config's grid (e.g. 224 → 384 px). */
+  /**
+   * Resample a `pos_embed` of another grid bicubically to the config's grid (e.g. 224 → 384 px), with
+   * `interpolatePosEmbed`: timm's convention (antialiased) unless `posEmbedAntialias: false`.
+   */
   resizePosEmbed?: boolean;
+  /** Antialiased resampling as timm (default true); false for DeiT/BEiT/DINO's plain bicubic. */
+  posEmbedAntialias?: boolean;
 }
 
 /** BEiT/older-timm spellings → timm names (q_bias/v_bias are handled separately). */
@@ -183,7 +188,9 @@ export function fromTimmStateDict(
     const { gridSize } = vitDims(cfg);
     if (cfg.posEmbed === 'sincos') delete sd.pos_embed;
     else if (opts.resizePosEmbed && sd.pos_embed && sd.pos_embed.shape[1] !== expected.pos_embed[1]) {
-      sd.pos_embed = interpolatePosEmbed(sd.pos_embed as tf.Tensor3D, gridSize);
+      sd.pos_embed = interpolatePosEmbed(sd.pos_embed as tf.Tensor3D, gridSize, {
+        antialias: opts.posEmbedAntialias ?? true,
+      });
     }
     const missing = Object.keys(expected).filter((k) => !(k in sd));
     const unexpected = opts.allowUnexpected ? [] : Object.keys(sd).filter((k) => !(k in expected));

@@ -7,6 +7,7 @@ test('public exports', () => {
     'CheckpointMismatchError',
     'VIT_VARIANTS',
     'VitConfigError',
+    'bicubicAntialiasMatrix',
     'bicubicMatrix',
     'fromTimmStateDict',
     'gatherRows',

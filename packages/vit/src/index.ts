@@ -14,6 +14,7 @@ export { vitEmbed, vitEncode, vitEncodeWithIntermediates, vitPosEmbed } from './
 export { initBlockParams, initVitParams } from './init';
 export { patchify, unpatchify } from './patchify';
 export { poolFeatures, vitClassify, vitFeatures } from './pool';
-export { bicubicMatrix, interpolatePosEmbed, sincosPosEmbed2d } from './pos-embed';
+export type { InterpolatePosEmbedOptions } from './pos-embed';
+export { bicubicAntialiasMatrix, bicubicMatrix, interpolatePosEmbed, sincosPosEmbed2d } from './pos-embed';
 export { gatherRows, placeTokens, selectTokens } from './tokens';
 export type { BlockParams, LayerScaleParams, LinearParams, VitParams } from './types';
