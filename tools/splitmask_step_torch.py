@@ -10,7 +10,8 @@ Masks are random permutations here (shape-identical to the block masks; timing d
 
 Run with Debian's python (torch 1.13 + OpenBLAS):  /usr/bin/python3 tools/splitmask_step_torch.py \
   --method splitmask --image 28 --patch 4 --dim 64 --depth 4 --heads 4 --mlp-ratio 2 --vocab 128 --batch 64 --steps 6
-Prints one JSON line: {"method", "imgs_per_s", "step_ms", "peak_rss_mb", "loss"}.
+`--device cuda` runs it on the GPU (loss.item() synchronises each step).
+Prints one JSON line: {"method", "device", "imgs_per_s", "step_ms", "peak_rss_mb", "loss"}.
 """
 import argparse
 import json
@@ -75,7 +76,7 @@ class Model(nn.Module):
     def splitmask_loss(self, images, tokens, tau=0.2):
         b = images.shape[0]
         L = self.L
-        perm = torch.argsort(torch.rand(b, L), 1)
+        perm = torch.argsort(torch.rand(b, L, device=images.device), 1)
         k = L // 2  # odd L: the last patch of perm is in neither branch (both predict it)
         vis = torch.cat([perm[:, :k], perm[:, k:2 * k]], 0).sort(1).values  # [2B, K]
         rest = perm[:, 2 * k:]
@@ -95,7 +96,7 @@ class Model(nn.Module):
         mim = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), torch.gather(tok2, 1, mis).reshape(-1))
         z = F.normalize(seq.mean(1), dim=-1)
         s = z[:b] @ z[b:].t() / tau
-        lab = torch.arange(b)
+        lab = torch.arange(b, device=images.device)
         nce = 0.5 * (F.cross_entropy(s, lab) + F.cross_entropy(s.t(), lab))
         return mim + nce
 
@@ -103,8 +104,8 @@ class Model(nn.Module):
         b = images.shape[0]
         L = self.L
         m = round(ratio * L)
-        w = torch.zeros(b, L)
-        w.scatter_(1, torch.argsort(torch.rand(b, L), 1)[:, :m], 1.0)
+        w = torch.zeros(b, L, device=images.device)
+        w.scatter_(1, torch.argsort(torch.rand(b, L, device=images.device), 1)[:, :m], 1.0)
         e = self.patch_embed(self.patchify(images))
         e = e * (1 - w[..., None]) + self.mask_token * w[..., None] + self.pos_embed[:, 1:]
         h = self.encode(e)[:, 1:]
@@ -126,13 +127,16 @@ def main():
     ap.add_argument('--batch', type=int, default=64)
     ap.add_argument('--steps', type=int, default=6)
     ap.add_argument('--warmup', type=int, default=2)
+    ap.add_argument('--device', default='cpu', help="'cuda' for PyTorch eager on the GPU (tools/device-check.sh)")
+    ap.add_argument('--threads', type=int, default=1,
+                    help='intra-op threads; the caller sets OPENBLAS_NUM_THREADS/OMP_NUM_THREADS to the same')
     a = ap.parse_args()
-    torch.set_num_threads(1)  # OpenBLAS threads by itself (BACKENDS.md)
+    torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = Model(a)
+    model = Model(a).to(a.device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05)
-    images = torch.rand(a.batch, a.image, a.image, a.chans)
-    tokens = torch.randint(0, a.vocab, (a.batch, model.L))
+    images = torch.rand(a.batch, a.image, a.image, a.chans, device=a.device)
+    tokens = torch.randint(0, a.vocab, (a.batch, model.L), device=a.device)
     loss_fn = model.splitmask_loss if a.method == 'splitmask' else model.beit_loss
 
     def step():
@@ -151,6 +155,8 @@ def main():
     dt = (time.perf_counter() - t0) / a.steps
     print(json.dumps({
         'method': a.method,
+        'device': a.device,
+        'threads': torch.get_num_threads(),
         'imgs_per_s': a.batch / dt,
         'step_ms': dt * 1000,
         'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

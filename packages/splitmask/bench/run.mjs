@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Train-step throughput and peak memory: SplitMask vs BEiT at the same config, per backend, next to the
-// PyTorch reference of the same step (tools/splitmask_step_torch.py) measured in the same run.
-//   node bench/run.mjs [--steps 5] [--backends wasm,cpu] [--no-torch]
-// Each measurement runs in a fresh child process so its peak RSS is its own. Results go to stdout and to
-// bench-results/train-step.json. Build first (`pnpm build`): this imports dist/.
+// Train-step throughput, scaling over worker threads and peak memory: SplitMask, BEiT and DINO at the demo
+// config (and ViT-S/16 with --vit-s), for 1..N workers, next to the PyTorch reference of the same step
+// (tools/splitmask_step_torch.py) on 1 thread and on all cores, measured in the same run.
+//   node bench/run.mjs [--steps 5] [--workers 1,2] [--methods splitmask,beit,dino] [--vit-s] [--no-torch]
+// Each measurement runs in a fresh child process so its peak RSS is its own (with workers: the whole
+// process, main thread + workers). Results go to stdout and bench-results/train-step.json. Build first.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,136 +19,168 @@ const flag = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
+const cores = availableParallelism();
 
-// The demo model (28px, patch 4, D=64, depth 4, 4 heads, MLP 2, V=128) at batch 64; cpu is ~30x slower,
-// so it runs a "tiny" batch of 8.
-const MODEL = {
-  imageSize: 28,
-  patchSize: 4,
-  inChans: 1,
-  embedDim: 64,
-  depth: 4,
-  numHeads: 4,
-  mlpRatio: 2,
-  dropPathRate: 0,
-  decoderDepth: 2,
+// The demo model (28px, patch 4, D=64, depth 4, 4 heads, MLP 2, V=128) at batch 64, and ViT-S/16
+// (224px, D=384, depth 12, 6 heads, MLP 4, V=8192 as BEiT's dVAE) at batch 32.
+const CONFIGS = {
+  demo: {
+    batch: 64,
+    model: { imageSize: 28, patchSize: 4, inChans: 1, embedDim: 64, depth: 4, numHeads: 4, mlpRatio: 2 },
+    vocab: 128,
+  },
+  'vit-s16': {
+    batch: 32,
+    model: { imageSize: 224, patchSize: 16, inChans: 3, embedDim: 384, depth: 12, numHeads: 6, mlpRatio: 4 },
+    vocab: 8192,
+  },
 };
-const VOCAB = 128;
-const BATCH = { wasm: 64, cpu: 8 };
 
-async function child([method, backend, batch, steps]) {
+async function child([method, configName, workers, steps]) {
   const { initBackend } = await import('@splitmask/core');
-  const { createArraySource, createPretrainer, resolvePretrainConfig } = await import(
-    join(pkg, 'dist', 'index.js')
-  );
-  await initBackend(backend);
-  const n = 256;
-  const pixels = new Uint8Array(n * 28 * 28);
+  const lib = await import(join(pkg, 'dist', 'index.js'));
+  const { workerThreads } = await import(join(pkg, 'dist', 'node.js'));
+  await initBackend('wasm');
+  const { batch, model, vocab } = CONFIGS[configName];
+  const s = model.imageSize;
+  const c = model.inChans;
+  const n = 2 * batch;
+  const pixels = new Uint8Array(n * s * s * c);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919) % 251;
-  const config = resolvePretrainConfig({
-    method,
-    model: MODEL,
-    tokenizer: { kind: 'random-projection', vocabSize: VOCAB },
-    optim: { warmupSteps: 1 },
-    train: { batchSize: Number(batch), steps: 1000 },
-  });
-  const source = createArraySource({ pixels, count: n, size: 28, channels: 1 }, { imageSize: 28, seed: 0 });
-  const trainer = await createPretrainer({ config, source });
-  await trainer.trainStep();
-  await trainer.trainStep();
+  const source = lib.createArraySource({ pixels, count: n, size: s, channels: c }, { imageSize: s, seed: 0 });
+  const parallel = Number(workers) > 1 ? workerThreads(Number(workers), { backend: 'wasm' }) : undefined;
+  let trainer;
+  let step;
+  if (method === 'dino') {
+    // DINO at the same backbone: 2 global crops at full size + 2 local crops at half size, head K = 1024.
+    const config = lib.resolveDinoConfig(
+      {
+        model: { ...model, dropPathRate: 0 },
+        head: { outDim: 1024, hiddenDim: 256, bottleneckDim: 64 },
+        crops: {
+          localCrops: 2,
+          localSize:
+            s / 2 > model.patchSize ? Math.floor(s / 2 / model.patchSize) * model.patchSize : model.patchSize,
+        },
+        train: { batchSize: batch, steps: 1000 },
+      },
+      lib.DINO_TINY_CONFIG,
+    );
+    trainer = await lib.createDinoTrainer({ config, source, parallel, role: 'bench' });
+    step = () => trainer.trainStep();
+  } else {
+    const config = lib.resolvePretrainConfig({
+      method,
+      model: { ...model, dropPathRate: 0, decoderDepth: 2 },
+      tokenizer: { kind: 'random-projection', vocabSize: vocab },
+      optim: { warmupSteps: 1 },
+      train: { batchSize: batch, steps: 1000 },
+    });
+    trainer = await lib.createPretrainer({ config, source, parallel });
+    step = () => trainer.trainStep();
+  }
+  await step();
+  await step();
   const t0 = performance.now();
   let ev;
-  for (let i = 0; i < Number(steps); i++) ev = await trainer.trainStep();
+  for (let i = 0; i < Number(steps); i++) ev = await step();
   const sec = (performance.now() - t0) / 1000;
+  await trainer.dispose();
   process.stdout.write(
     `${JSON.stringify({
       method,
-      backend,
-      batch: Number(batch),
-      imgsPerSec: (Number(steps) * Number(batch)) / sec,
+      config: configName,
+      workers: Number(workers),
+      batch,
+      imgsPerSec: (Number(steps) * batch) / sec,
       stepMs: (1000 * sec) / Number(steps),
       peakRssMb: process.resourceUsage().maxRSS / 1024,
-      numTensors: ev.numTensors,
       loss: ev.loss,
     })}\n`,
   );
 }
 
-// OpenBLAS starts its own threads whatever torch.set_num_threads says; pin it to one, as the wasm
-// side has one (on a shared machine its extra threads made PyTorch 2-4x slower, not faster).
-const ONE_THREAD = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-
-function measure(cmd, argv) {
+function measure(cmd, argv, threads) {
+  // OpenBLAS/OpenMP start their own threads whatever torch.set_num_threads says: pin them to `threads`.
+  const t = String(threads);
   const r = spawnSync(cmd, argv, {
     cwd: repo,
     encoding: 'utf8',
     maxBuffer: 1 << 24,
-    env: { ...process.env, ...ONE_THREAD },
+    env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t },
   });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
 
+function torchStep(method, configName, threads, steps) {
+  const { batch, model, vocab } = CONFIGS[configName];
+  const argv = [join(repo, 'tools', 'splitmask_step_torch.py'), '--method', method];
+  argv.push(
+    '--image',
+    String(model.imageSize),
+    '--patch',
+    String(model.patchSize),
+    '--chans',
+    String(model.inChans),
+  );
+  argv.push(
+    '--dim',
+    String(model.embedDim),
+    '--depth',
+    String(model.depth),
+    '--heads',
+    String(model.numHeads),
+  );
+  argv.push('--mlp-ratio', String(model.mlpRatio), '--vocab', String(vocab), '--batch', String(batch));
+  argv.push('--steps', String(steps), '--threads', String(threads));
+  return measure('/usr/bin/python3', argv, threads);
+}
+
 async function parent() {
   if (!existsSync(join(pkg, 'dist', 'index.js'))) throw new Error('build first: pnpm build');
   const steps = flag('steps', '5');
-  const backends = flag('backends', 'wasm,cpu').split(',');
+  const workerCounts = flag('workers', `1,${cores}`).split(',').map(Number);
+  const methods = flag('methods', 'splitmask,beit,dino').split(',');
+  const configs = args.includes('--vit-s') ? ['demo', 'vit-s16'] : ['demo'];
+  const haveTorch = !args.includes('--no-torch') && existsSync('/usr/bin/python3');
   const rows = [];
-  for (const backend of backends) {
-    const batch = BATCH[backend] ?? 8;
-    const torch = {};
-    if (!args.includes('--no-torch')) {
-      for (const method of ['splitmask', 'beit']) {
-        const t = measure('/usr/bin/python3', [
-          join(repo, 'tools', 'splitmask_step_torch.py'),
-          '--method',
-          method,
-          '--image',
-          '28',
-          '--patch',
-          '4',
-          '--dim',
-          '64',
-          '--depth',
-          '4',
-          '--heads',
-          '4',
-          '--mlp-ratio',
-          '2',
-          '--vocab',
-          String(VOCAB),
-          '--batch',
-          String(batch),
-          '--steps',
-          steps,
-        ]);
-        torch[method] = t;
+  for (const configName of configs) {
+    for (const method of methods) {
+      // PyTorch has no DINO step script here: DINO rows report throughput and scaling only.
+      const torch1 = haveTorch && method !== 'dino' ? torchStep(method, configName, 1, steps) : undefined;
+      const torchAll =
+        haveTorch && method !== 'dino' ? torchStep(method, configName, cores, steps) : undefined;
+      let single;
+      for (const workers of workerCounts) {
+        const r = measure(
+          process.execPath,
+          [fileURLToPath(import.meta.url), '--child', method, configName, String(workers), steps],
+          1,
+        );
+        single ??= r.imgsPerSec;
+        r.scaling = r.imgsPerSec / single;
+        r.efficiency = r.scaling / workers;
+        r.torchCores = cores;
+        r.torchAllCoresImgsPerSec = torchAll?.imgs_per_s;
+        r.torchOneThreadImgsPerSec = torch1?.imgs_per_s;
+        r.ratioToTorchAllCores = torchAll ? r.imgsPerSec / torchAll.imgs_per_s : undefined;
+        r.ratioToTorchOneThread = torch1 ? r.imgsPerSec / torch1.imgs_per_s : undefined;
+        r.torchAllCoresPeakRssMb = torchAll?.peak_rss_mb;
+        rows.push(r);
+        console.log(
+          `${configName.padEnd(7)} ${method.padEnd(9)} workers ${workers}: ${r.imgsPerSec.toFixed(1).padStart(7)} img/s ` +
+            `(x${r.scaling.toFixed(2)}), peak RSS ${r.peakRssMb.toFixed(0)} MB` +
+            (torchAll
+              ? ` | PyTorch ${cores} threads ${torchAll.imgs_per_s.toFixed(1)} img/s: ratio ${r.ratioToTorchAllCores.toFixed(3)}` +
+                ` | 1 thread ${torch1.imgs_per_s.toFixed(1)}: ratio ${r.ratioToTorchOneThread.toFixed(3)}`
+              : ''),
+        );
       }
-    }
-    for (const method of ['splitmask', 'beit']) {
-      const r = measure(process.execPath, [
-        fileURLToPath(import.meta.url),
-        '--child',
-        method,
-        backend,
-        String(batch),
-        steps,
-      ]);
-      r.torchImgsPerSec = torch[method]?.imgs_per_s;
-      r.torchPeakRssMb = torch[method]?.peak_rss_mb;
-      r.ratioToTorch = r.torchImgsPerSec ? r.imgsPerSec / r.torchImgsPerSec : undefined;
-      rows.push(r);
-      console.log(
-        `${backend.padEnd(5)} ${method.padEnd(9)} batch ${String(batch).padStart(3)}: ${r.imgsPerSec.toFixed(1).padStart(7)} img/s, ` +
-          `peak RSS ${r.peakRssMb.toFixed(0)} MB` +
-          (r.torchImgsPerSec
-            ? ` | PyTorch ${r.torchImgsPerSec.toFixed(1)} img/s, ${r.torchPeakRssMb.toFixed(0)} MB | ratio ${r.ratioToTorch.toFixed(3)}`
-            : ''),
-      );
     }
   }
   mkdirSync(join(pkg, 'bench-results'), { recursive: true });
-  const out = { date: new Date().toISOString(), model: MODEL, vocab: VOCAB, steps: Number(steps), rows };
+  const out = { date: new Date().toISOString(), cores, configs: CONFIGS, steps: Number(steps), rows };
   writeFileSync(join(pkg, 'bench-results', 'train-step.json'), `${JSON.stringify(out, null, 2)}\n`);
 }
 
