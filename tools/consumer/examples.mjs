@@ -108,7 +108,7 @@ export function firstTsBlock(readme) {
 /** Splits a snippet into its import statements and the rest. */
 export function splitImports(code) {
   const imports = [];
-  const body = code.replace(/^import\s[\s\S]*?\sfrom\s+['"][^'"]+['"];?[ \t]*\n/gm, (s) => {
+  const body = code.replace(/^import\s[\s\S]*?\sfrom\s+['"][^'"]+['"];?[ \t]*(\/\/[^\n]*)?\n/gm, (s) => {
     imports.push(s.trimEnd());
     return '';
   });

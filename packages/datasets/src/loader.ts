@@ -19,10 +19,10 @@ const AUG_STREAM = 2;
 export interface Batch {
   /** [B, H, W, C] encoder view. */
   readonly images: Float32Array;
-  readonly shape: readonly [number, number, number, number];
+  readonly shape: [number, number, number, number];
   /** [B, H2, W2, C] tokenizer view (two-view transforms only). */
   readonly tokenizerImages?: Float32Array;
-  readonly tokenizerShape?: readonly [number, number, number, number];
+  readonly tokenizerShape?: [number, number, number, number];
   /** [B] class labels, for labelled datasets. */
   readonly labels?: Int32Array;
   /** [B] dataset indices (random access) or stream positions (streaming) of the samples. */
