@@ -289,6 +289,18 @@ async function pretrainDino(sm, config, source, log) {
   return { trainer, vit: trainer.arch.vit, last };
 }
 
+/**
+ * The command that produced a report, as a reader can rerun it: paths in the OS temp folder (the
+ * encoders and the per-job folders of --jobs) become `<tmp>/…`, so reports record no machine paths.
+ */
+export function commandLine(argv) {
+  const tmp = tmpdir();
+  const portable = argv.map((a) =>
+    a.startsWith(tmp) ? `<tmp>${a.slice(tmp.length).replace(/splitmask-[A-Za-z0-9-]+/, 'x')}` : a,
+  );
+  return `node packages/cli/experiments/fashion-mnist.mjs ${portable.join(' ')}`.trim();
+}
+
 async function importSplitmask() {
   return import('@splitmask/splitmask');
 }
@@ -439,7 +451,7 @@ export async function runExperiment(args, log = console.log) {
   }
   tokenizer.dispose();
   const seconds = (Date.now() - t0) / 1000;
-  const command = `node packages/cli/experiments/fashion-mnist.mjs ${(args.argv ?? []).join(' ')}`.trim();
+  const command = commandLine(args.argv ?? []);
   const doc = {
     name,
     classNames: trainDs.classNames,
@@ -643,7 +655,7 @@ async function runJobs(args, log) {
   const doc = mergeResults(parts, {
     name: defaultName(args),
     order: methods,
-    command: `node packages/cli/experiments/fashion-mnist.mjs ${args.argv.join(' ')}`.trim(),
+    command: commandLine(args.argv),
     wallSeconds: (Date.now() - t0) / 1000,
   });
   writeReport(args.out ?? join(REPO, 'docs', 'results'), doc);

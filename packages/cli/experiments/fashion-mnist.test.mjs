@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { mergeResults, partitionMethods, writeReport } from './fashion-mnist.mjs';
+import { commandLine, mergeResults, partitionMethods, writeReport } from './fashion-mnist.mjs';
 
 const smoke = JSON.parse(
   readFileSync(new URL('../../../docs/results/fashion-mnist-smoke.json', import.meta.url), 'utf8'),
@@ -58,4 +58,21 @@ describe('--jobs: partition and merge', () => {
       /different configs/,
     );
   });
+});
+
+test('commandLine records temp-folder paths as <tmp>, other arguments as given', () => {
+  const argv = [
+    '--preset',
+    'quick',
+    '--encoders',
+    join(tmpdir(), 'enc'),
+    '--out',
+    join(tmpdir(), 'splitmask-jobs-Ab12'),
+  ];
+  expect(commandLine(argv)).toBe(
+    'node packages/cli/experiments/fashion-mnist.mjs --preset quick --encoders <tmp>/enc --out <tmp>/x',
+  );
+  expect(commandLine(['--out', 'docs/results'])).toBe(
+    'node packages/cli/experiments/fashion-mnist.mjs --out docs/results',
+  );
 });
