@@ -5,16 +5,10 @@
  * `<out>/checkpoints/step-*` (resumable with `--resume`) and `<out>/teacher-encoder.safetensors`, the EMA
  * teacher's ViT in timm layout with its config in the metadata, which `splitmask eval` reads.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import {
-  createRng,
-  decodeSafetensors,
-  disposeParams,
-  isBackendChoice,
-  toTfTensors,
-  unflattenParams,
-} from '@splitmask/core';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRng, disposeParams, isBackendChoice, toTfTensors, unflattenParams } from '@splitmask/core';
+import { loadSafetensorsSync } from '@splitmask/core/node';
 import { saveEncoderTimm } from '@splitmask/eval/node';
 import {
   ConfigError,
@@ -31,10 +25,11 @@ import {
 import { listCheckpoints } from '@splitmask/splitmask/node';
 import { initVitParams } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
-import { intFlag, numberFlag, type ParsedArgs } from './cli-args';
-import { loadImages } from './datasets';
+import { intFlag, numberFlag, type ParsedArgs, readConfigFile } from './cli-args';
+import { loadImages, summarizeSkipped } from './datasets';
 import { createJsonlLogger } from './jsonl';
 import { createProgressBar } from './progress';
+import { prepareRunFolder, writeSkippedList } from './run-folder';
 
 /**
  * Sizes for the 28 px embedded sets (zero-padded to 32): ViT patch 4, D 96, 4 blocks, 3 heads; 2 × 32 px
@@ -69,15 +64,8 @@ function mergeDinoInputs(...inputs: DinoConfigInput[]): DinoConfigInput {
  */
 export function dinoConfigFromFlags(args: ParsedArgs, dataset: string): Readonly<DinoConfig> {
   const issues: string[] = [];
-  let fromFile: DinoConfigInput = {};
   const file = args.flags.config;
-  if (typeof file === 'string') {
-    try {
-      fromFile = JSON.parse(readFileSync(file, 'utf8')) as DinoConfigInput;
-    } catch (e) {
-      issues.push(`--config: cannot read ${file}: ${(e as Error).message}`);
-    }
-  }
+  const fromFile: DinoConfigInput = typeof file === 'string' ? (readConfigFile(file) as DinoConfigInput) : {};
   const steps = intFlag(args.flags, 'steps', issues, 1);
   const batch = intFlag(args.flags, 'batch-size', issues, 2);
   const lr = numberFlag(args.flags, 'lr', issues);
@@ -125,8 +113,11 @@ export function dinoProgressExtra(ev: DinoEvent): string {
  * (`vit_config` metadata), the encoder DINO evaluates. Returns `path`.
  */
 async function exportTeacher(cfg: DinoConfig, ckptDir: string, path: string): Promise<string> {
-  const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(join(ckptDir, 'tensors.safetensors'))));
-  const prefix = 'teacher.backbone.';
+  const { tensors } = loadSafetensorsSync(join(ckptDir, 'tensors.safetensors'));
+  // `state.teacher.backbone.*` since the one training loop; `teacher.backbone.*` in older checkpoints
+  const prefix = Object.keys(tensors).some((k) => k.startsWith('state.teacher.backbone.'))
+    ? 'state.teacher.backbone.'
+    : 'teacher.backbone.';
   const picked = Object.fromEntries(
     Object.entries(tensors)
       .filter(([k]) => k.startsWith(prefix))
@@ -156,16 +147,29 @@ export async function pretrainDino(
 ): Promise<number> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const config = dinoConfigFromFlags(args, dataset);
-  const out = resolve(typeof args.flags.out === 'string' ? args.flags.out : './splitmask-run');
-  const data = await loadImages(dataset, 'train', config.model);
+  const resumeFrom = typeof args.flags['resume-from'] === 'string' ? args.flags['resume-from'] : undefined;
+  const resume = args.flags.resume === true || resumeFrom !== undefined;
+  const { out, movedAside } = await prepareRunFolder(
+    typeof args.flags.out === 'string' ? args.flags.out : './splitmask-run',
+    { resume, overwrite: args.flags.overwrite === true },
+  );
+  if (movedAside) log(`moved the previous run in ${out} aside to ${movedAside}`);
+  const data = await loadImages(dataset, 'train', config.model, undefined, {
+    strict: args.flags.strict === true,
+  });
+  const skipped = summarizeSkipped(data.skipped, writeSkippedList(out, data.skipped));
+  if (skipped) log(skipped);
   log(`${dataset}: ${data.count} images (DINO, ${config.model.imageSize} px)`);
   await setBackend();
   const source = createArraySource(data, { imageSize: config.model.imageSize, seed: config.seed });
-  mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const logFile = createJsonlLogger(join(out, 'log.jsonl'));
   const ctl = new AbortController();
-  const stop = () => ctl.abort();
+  const stop = () => {
+    log('stopping after this step (Ctrl-C again to exit at once; the last complete checkpoint stays)');
+    ctl.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
   process.once('SIGINT', stop);
   let bar: ReturnType<typeof createProgressBar> | undefined;
   let first: DinoEvent | undefined;
@@ -176,7 +180,9 @@ export async function pretrainDino(
       config,
       source,
       checkpointDir,
-      resume: args.flags.resume === true,
+      resume,
+      resumeFrom,
+      overwrite: args.flags.overwrite === true,
       role: 'dino',
       signal: ctl.signal,
       onEvent(ev) {
@@ -205,5 +211,5 @@ export async function pretrainDino(
   log(
     `DINO: ${r.steps}/${config.train.steps} steps${r.last ? `, loss ${r.last.loss.toFixed(4)}` : ''}; log ${logFile.path}${teacher ? `; teacher encoder ${teacher}` : ''}`,
   );
-  return 0;
+  return ctl.signal.aborted ? 130 : 0;
 }

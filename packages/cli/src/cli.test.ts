@@ -42,7 +42,7 @@ test('argument errors: all at once, exit code 2', async () => {
   expect(await main(['demo', '--steps', 'x', '--bogus', '1', '--backend', 'tpu'])).toBe(2);
   expect(stderr).toMatch(/--bogus: unknown option for 'demo'/);
   expect(await main(['demo', '--steps', 'x', '--backend', 'tpu'])).toBe(2);
-  expect(stderr).toMatch(/--steps: expected an integer >= 1, got 'x'/);
+  expect(stderr).toMatch(/--steps: expected a decimal integer >= 1, got 'x'/);
   expect(stderr).toMatch(/--backend: unknown backend 'tpu'/);
   expect(await main(['fit'])).toBe(2);
   expect(stderr).toMatch(/unknown command 'fit'/);
@@ -56,7 +56,49 @@ test('config file errors name every bad field', async () => {
   expect(stderr).toMatch(/model\.embedDim: expected a finite number, got "wide"/);
   expect(stderr).toMatch(/train\.batchSze: unknown field/);
   expect(await main(['pretrain', 'fashion-mnist', '--config', join(dir, 'missing.json')])).toBe(2);
-  expect(stderr).toMatch(/--config: cannot read/);
+  expect(stderr).toMatch(/Invalid --config .*cannot read .*missing\.json \(ENOENT\)/s);
+});
+
+test.each([['[]'], ['5'], ['null']])(
+  'a --config file holding %s is one clear error, exit 2',
+  async (text) => {
+    const file = join(dir, `holds-${text.replace(/\W/g, 'x')}.json`);
+    writeFileSync(file, text);
+    expect(await main(['pretrain', 'fashion-mnist', '--config', file, '--out', join(dir, 'never')])).toBe(2);
+    expect(stderr).toMatch(
+      new RegExp(`${file} must hold a JSON object of config sections, got ${text.replace(/[[\]]/g, '\\$&')}`),
+    );
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  },
+);
+
+test.each([
+  [['pretrain', 'fashion-mnist', '--steps', '0x10'], /--steps: expected a decimal integer >= 1, got '0x10'/],
+  [['pretrain', 'fashion-mnist', '--steps', '1e3'], /--steps: expected a decimal integer >= 1, got '1e3'/],
+  [['pretrain', 'fashion-mnist', '--seed', '12abc'], /--seed: expected a decimal integer >= 0, got '12abc'/],
+  [
+    ['pretrain', 'fashion-mnist', 'mnist'],
+    /unexpected argument 'mnist' for 'pretrain' \(it takes <dataset>\)/,
+  ],
+  [['demo', 'now'], /unexpected argument 'now' for 'demo'/],
+  [
+    ['pretrain', 'fashion-mnist', '--out', '/proc/self/run'],
+    /--out: \/proc\/self\/run is on the special file system \/proc/,
+  ],
+  [['pretrain', 'fashion-mnist', '--out', '/sys/kernel/x'], /special file system \/sys/],
+  [
+    ['pretrain', 'fashion-mnist', '--resume', '--out', join(tmpdir(), 'splitmask-no-such-run')],
+    /nothing to resume/,
+  ],
+])('user error %j: one line, exit 2, no stack trace', async (argv, why) => {
+  expect(await main(argv)).toBe(2);
+  expect(stderr).toMatch(why);
+  expect(stderr).not.toMatch(/\n\s+at /);
+});
+
+test('--verbose adds the stack trace of a user error', async () => {
+  expect(await main(['pretrain', 'fashion-mnist', '--out', '/proc/x', '--verbose'])).toBe(2);
+  expect(stderr).toMatch(/InvalidArgumentError: --out: \/proc\/x .*\n\s+at /s);
 });
 
 test('pretrain needs a known dataset', async () => {
@@ -128,16 +170,34 @@ test('pretrain writes checkpoints, log and pictures; --resume continues; another
   for (const f of ['loss.png', 'splits.png', 'config.json']) expect(existsSync(join(out, f)), f).toBe(true);
   // Same config (steps is part of the schedule): a resumed run at its end does no further steps.
   expect(await main([...common, '--steps', '4', '--resume'])).toBe(0);
-  expect(stderr).toMatch(/resumed from .*step-00000004 at step 4/);
+  expect(stderr).toMatch(/resumed run \S+ from .*step-00000004 at step 4/);
   expect(readJsonl(join(out, 'log.jsonl')).map((r) => r.step)).toEqual([1, 2, 3, 4]);
   expect(decodePng(new Uint8Array(readFileSync(join(out, 'loss.png')))).width).toBe(640);
-  expect(await main([...common, '--steps', '4', '--lr', '0.01', '--resume'])).toBe(1);
-  expect(stderr).toMatch(/Refusing to resume .* optim\.lr: 0\.001 → 0\.01/s);
+  expect(await main([...common, '--steps', '4', '--lr', '0.01', '--resume'])).toBe(2);
+  expect(stderr).toMatch(/Refusing to resume .*differing: optim\.lr.* optim\.lr: 0\.001 → 0\.01/s);
+  expect(stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
+  // --resume --steps 6 extends the run; the checkpoint records what changed; the log names the run
+  expect(await main([...common, '--steps', '6', '--resume'])).toBe(0);
+  expect(stderr).toMatch(/extending run \S+: train\.steps: 4 → 6/);
+  const state = JSON.parse(readFileSync(join(out, 'checkpoints', 'step-00000006', 'state.json'), 'utf8'));
+  expect(state.extensions[0]).toMatchObject({ atStep: 4, changed: ['train.steps: 4 → 6'] });
+  const rows = readJsonl<{ step: number; run?: string }>(join(out, 'log.jsonl'));
+  expect(rows.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(new Set(rows.map((r) => r.run)).size).toBe(1);
+  expect(rows[0].run).toBe(state.runId);
+  // a fresh run into the same --out is refused; --overwrite moves the old run aside, deleting nothing
+  expect(await main([...common, '--steps', '2'])).toBe(2);
+  expect(stderr).toMatch(/holds a previous run \(log\.jsonl, checkpoints\/ \(1 step folder\(s\)\)\)/);
+  expect(await main([...common, '--steps', '2', '--overwrite'])).toBe(0);
+  const aside = /moved the previous run in \S+ aside to (\S+)/.exec(stderr)?.[1] as string;
+  expect(existsSync(join(aside, 'checkpoints', 'step-00000006', 'tensors.safetensors'))).toBe(true);
+  expect(readJsonl(join(aside, 'log.jsonl')).length).toBe(6);
+  expect(readJsonl(join(out, 'log.jsonl')).map((r) => r.step)).toEqual([1, 2]);
 }, 120_000);
 
 test('pretrain --method dino: argument and config errors exit 2 and name the bad values', async () => {
   expect(await main(['pretrain', 'fashion-mnist', '--method', 'dino', '--steps', '0', '--lr', '-1'])).toBe(2);
-  expect(stderr).toMatch(/--steps: expected an integer >= 1, got '0'/);
+  expect(stderr).toMatch(/--steps: expected a decimal integer >= 1, got '0'/);
   expect(stderr).toMatch(/--lr: expected a positive number, got '-1'/);
   const file = join(dir, 'bad-dino.json');
   writeFileSync(file, JSON.stringify({ model: { depth: 0 }, crops: { localSize: 7 }, head: { outDm: 4 } }));
@@ -161,7 +221,8 @@ test('pretrain --method dino runs end to end; eval knn reads its teacher encoder
   writeFileSync(cfgFile, JSON.stringify(tiny));
   const out = join(dir, 'dino');
   const args = ['pretrain', 'fashion-mnist', '--method', 'dino', '--config', cfgFile, '--out', out];
-  expect(await main([...args, '--steps', '2', '--lr', '0.01', '--backend', 'cpu'])).toBe(0);
+  const exit = await main([...args, '--steps', '2', '--lr', '0.01', '--backend', 'cpu']);
+  expect(exit, stderr).toBe(0);
   const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
   expect([config.method, config.train.steps, config.optim.lr, config.model.embedDim]).toEqual([
     'dino',
@@ -228,7 +289,11 @@ test('eval: missing mode or a bad flag exits 2 with the reason', async () => {
   expect(stderr).toMatch(/missing knn\|linear\|finetune/);
   expect(stderr).toMatch(/--checkpoint/);
   expect(await main(['eval', 'knn', '--bogus', '1'])).toBe(2);
-  expect(errors.join('\n')).toMatch(/unknown argument '--bogus'/);
+  expect(stderr).toMatch(/--bogus: unknown option for 'eval'/);
+  expect(stderr).toMatch(/unexpected argument '1' for 'eval'/);
+  expect(await main(['eval', 'knn', '--checkpoint', 'c', '--data', 'mnist', '--k', '0x10'])).toBe(2);
+  expect(stderr).toMatch(/--k must be a number, got '0x10'/);
+  expect(errors).toEqual([]);
   expect(await main(['eval', '--help'])).toBe(0);
   expect(stdout).toMatch(/splitmask eval knn\|linear\|finetune/);
   expect(await main(['--help'])).toBe(0);

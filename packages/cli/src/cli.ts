@@ -1,13 +1,14 @@
 /**
  * The `splitmask` command line: `demo`, `pretrain` (SplitMask, BEiT, DINO), `tokenizer fit`, and `eval`
- * (delegated to `@splitmask/eval/node`'s `runEvalCli`). Flags and config files are
+ * (`@splitmask/eval/node`'s `runEval`, flags through the same parser). Flags and config files are
  * validated up front and every problem is reported at once; the backend comes from core's
  * `initBackend` (default 'auto': wasm in Node unless tfjs-node is installed).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type BackendChoice, createRng, initBackend, isBackendChoice } from '@splitmask/core';
-import { EVAL_USAGE, runEvalCli } from '@splitmask/eval/node';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BackendChoice, createRng, initBackend, isBackendChoice, SplitmaskError } from '@splitmask/core';
+import { assertWritablePath } from '@splitmask/core/node';
+import { EVAL_FLAGS, EVAL_USAGE, evalArgsFromFlags, runEval } from '@splitmask/eval/node';
 import {
   buildTokenizer,
   ConfigError,
@@ -21,12 +22,13 @@ import {
   type TrainEvent,
 } from '@splitmask/splitmask';
 import { saveTokenizer } from '@splitmask/tokenizers/node';
-import { type FlagSpec, intFlag, numberFlag, type ParsedArgs, parseArgs } from './cli-args';
+import { type FlagSpec, intFlag, numberFlag, type ParsedArgs, parseArgs, readConfigFile } from './cli-args';
 import { pretrainDino } from './cli-dino';
-import { loadImages } from './datasets';
+import { loadImages, summarizeSkipped } from './datasets';
 import { DEMO_CONFIG, runDemo, TINY_DEMO_CONFIG } from './demo';
 import { createJsonlLogger, readJsonl } from './jsonl';
 import { createProgressBar } from './progress';
+import { prepareRunFolder, writeSkippedList } from './run-folder';
 import { writeRunPictures } from './run-pictures';
 
 /** This package's version (read from its package.json, one folder above src/ and dist/). */
@@ -52,31 +54,36 @@ Common options:
   --out <dir>           output folder (JSONL log, checkpoints, pictures)
   --config <file.json>  a config (see README: model, tokenizer, masking, loss, optim, train)
   --steps <n>  --batch-size <n>  --lr <x>  --seed <n>  --method <splitmask|beit|dino>
+  --verbose             print stack traces of errors (otherwise one line, exit code 2 for user/data errors)
   demo: --train-minutes <x> (pretraining budget, default 5; --steps overrides)
-                        --knn-every <n> (k-NN curve, slower) --tiny (smoke run)    pretrain: --resume (continue from --out's last checkpoint)
+                        --knn-every <n> (k-NN curve, slower) --tiny (smoke run)
+  pretrain: --resume    continue the run in --out from its newest checkpoint (--steps may extend it)
+            --resume-from <step folder>   continue from this checkpoint instead
+            --overwrite start fresh in an --out that holds another run, moving that run aside
+            --strict    stop at the first unreadable image (default: skip and list them)
 `;
 
 const COMMON = ['backend', 'out', 'config', 'steps', 'batch-size', 'lr', 'seed', 'method'];
 const SPECS: Record<string, FlagSpec> = {
-  demo: { values: [...COMMON, 'train-minutes', 'knn-every'], switches: ['tiny', 'help'] },
-  pretrain: { values: COMMON, switches: ['resume', 'help'] },
-  tokenizer: { values: ['backend', 'out', 'config', 'vocab-size', 'seed'], switches: ['help'] },
-  // Parsed by @splitmask/eval's runEvalCli (main hands it over before parseArgs); listed for the errors.
-  eval: { values: [], switches: [] },
+  demo: { values: [...COMMON, 'train-minutes', 'knn-every'], switches: ['tiny'] },
+  pretrain: {
+    values: [...COMMON, 'resume-from'],
+    switches: ['resume', 'overwrite', 'strict'],
+    positionals: ['dataset'],
+  },
+  tokenizer: {
+    values: ['backend', 'out', 'config', 'vocab-size', 'seed'],
+    switches: ['strict'],
+    positionals: ['fit', 'dataset'],
+  },
+  eval: { values: EVAL_FLAGS, switches: [], positionals: ['knn|linear|finetune'] },
 };
 
 /** Turns flags (+ --config file) into a config input; collects every problem. */
 function configFromFlags(args: ParsedArgs, base: PretrainConfigInput): PretrainConfigInput {
   const issues: string[] = [];
-  let fromFile: PretrainConfigInput = {};
   const file = args.flags.config;
-  if (typeof file === 'string') {
-    try {
-      fromFile = JSON.parse(readFileSync(file, 'utf8')) as PretrainConfigInput;
-    } catch (e) {
-      issues.push(`--config: cannot read ${file}: ${(e as Error).message}`);
-    }
-  }
+  const fromFile: PretrainConfigInput = typeof file === 'string' ? readConfigFile(file) : {};
   const train: Record<string, number> = {};
   const steps = intFlag(args.flags, 'steps', issues, 1);
   const batch = intFlag(args.flags, 'batch-size', issues, 2);
@@ -111,7 +118,7 @@ async function setBackend(args: ParsedArgs, log: (s: string) => void): Promise<v
 }
 
 /** Progress bar (ETA from this session's steps, img/s over the last 10 steps) and the JSONL log. */
-function progressHandler(logFile: ReturnType<typeof createJsonlLogger>) {
+function progressHandler(logFile: ReturnType<typeof createJsonlLogger>, runId?: string) {
   let bar: ReturnType<typeof createProgressBar> | undefined;
   let first: TrainEvent | undefined;
   let window: TrainEvent[] = [];
@@ -129,7 +136,7 @@ function progressHandler(logFile: ReturnType<typeof createJsonlLogger>) {
         loss: ev.loss,
         extra: `mim ${ev.parts.mim.toFixed(3)}${nce} step ${ev.step}/${ev.totalSteps}`,
       });
-      logFile.log({ ...ev, time: new Date().toISOString() });
+      logFile.log({ ...ev, ...(runId ? { run: runId } : {}), time: new Date().toISOString() });
     },
     done: () => bar?.done(),
   };
@@ -139,9 +146,14 @@ async function demo(args: ParsedArgs): Promise<number> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const base = args.flags.tiny ? TINY_DEMO_CONFIG : DEMO_CONFIG;
   const config = resolvePretrainConfig(configFromFlags(args, base), undefined, 'demo config');
-  const out = resolve(typeof args.flags.out === 'string' ? args.flags.out : './splitmask-demo');
+  const { out } = await prepareRunFolder(
+    typeof args.flags.out === 'string' ? args.flags.out : './splitmask-demo',
+    {
+      resume: true, // the demo has no checkpoints to protect; it rewrites its pictures and appends its log
+      overwrite: false,
+    },
+  );
   await setBackend(args, log);
-  mkdirSync(out, { recursive: true });
   const logFile = createJsonlLogger(join(out, 'log.jsonl'));
   const progress = progressHandler(logFile);
   const tiny = args.flags.tiny === true;
@@ -192,12 +204,7 @@ async function demo(args: ParsedArgs): Promise<number> {
 
 /** The `method` field of a --config file, if it is readable JSON (errors are reported later). */
 function methodInFile(file: string | boolean | undefined): unknown {
-  if (typeof file !== 'string') return undefined;
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { method?: unknown }).method;
-  } catch {
-    return undefined;
-  }
+  return typeof file === 'string' ? readConfigFile(file).method : undefined;
 }
 
 async function pretrain(args: ParsedArgs): Promise<number> {
@@ -210,8 +217,18 @@ async function pretrain(args: ParsedArgs): Promise<number> {
   if ((args.flags.method ?? methodInFile(args.flags.config)) === 'dino')
     return pretrainDino(args, dataset, () => setBackend(args, log));
   const config = resolvePretrainConfig(configFromFlags(args, {}), undefined, 'config');
-  const out = resolve(typeof args.flags.out === 'string' ? args.flags.out : './splitmask-run');
-  const data = await loadImages(dataset, 'train', config.model);
+  const resumeFrom = typeof args.flags['resume-from'] === 'string' ? args.flags['resume-from'] : undefined;
+  const resume = args.flags.resume === true || resumeFrom !== undefined;
+  const { out, movedAside } = await prepareRunFolder(
+    typeof args.flags.out === 'string' ? args.flags.out : './splitmask-run',
+    { resume, overwrite: args.flags.overwrite === true },
+  );
+  if (movedAside) log(`moved the previous run in ${out} aside to ${movedAside}`);
+  const data = await loadImages(dataset, 'train', config.model, undefined, {
+    strict: args.flags.strict === true,
+  });
+  const skipped = summarizeSkipped(data.skipped, writeSkippedList(out, data.skipped));
+  if (skipped) log(skipped);
   log(`${dataset}: ${data.count} images`);
   await setBackend(args, log);
   const source = createArraySource(data, { imageSize: config.model.imageSize, seed: config.seed });
@@ -219,15 +236,22 @@ async function pretrain(args: ParsedArgs): Promise<number> {
     config,
     source,
     checkpointDir: join(out, 'checkpoints'),
-    resume: args.flags.resume === true,
+    resume,
+    resumeFrom,
+    overwrite: args.flags.overwrite === true,
   });
-  if (trainer.resumedFrom) log(`resumed from ${trainer.resumedFrom} at step ${trainer.step}`);
-  mkdirSync(out, { recursive: true });
+  const runId = trainer.runId;
+  if (trainer.resumedFrom) log(`resumed run ${runId} from ${trainer.resumedFrom} at step ${trainer.step}`);
+  if (trainer.extension) log(`extending run ${runId}: ${trainer.extension.changed.join(', ')}`);
   writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const logFile = createJsonlLogger(join(out, 'log.jsonl'));
-  const progress = progressHandler(logFile);
+  const progress = progressHandler(logFile, runId);
   const ctl = new AbortController();
-  const stop = () => ctl.abort();
+  const stop = () => {
+    log('stopping after this step (Ctrl-C again to exit at once; the last complete checkpoint stays)');
+    ctl.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
   process.once('SIGINT', stop);
   const events: TrainEvent[] = [];
   try {
@@ -239,15 +263,21 @@ async function pretrain(args: ParsedArgs): Promise<number> {
     process.off('SIGINT', stop);
     progress.done();
   }
-  if (ctl.signal.aborted)
-    log(`interrupted at step ${trainer.step}; checkpoint: ${await trainer.saveCheckpoint()}`);
-  // Curves from the whole log, so a resumed run draws every session's steps.
-  const logged = readJsonl<TrainEvent>(logFile.path).filter((e) => e.step <= trainer.step);
+  if (ctl.signal.aborted) {
+    log(`interrupted run ${runId} at step ${trainer.step}; checkpoint: ${await trainer.saveCheckpoint()}`);
+    trainer.dispose();
+    return 130;
+  }
+  // Curves from the whole log of this run, so a resumed run draws every session's steps.
+  const logged = readJsonl<TrainEvent & { run?: string }>(logFile.path).filter(
+    (e) => e.step <= trainer.step && (e.run === undefined || e.run === runId),
+  );
+  const picks = Array.from({ length: Math.min(6, data.count) }, (_, i) => i);
   const files = await writeRunPictures({
     out,
     events: logged.length ? logged : events,
     trainer,
-    sample: imagesOf(data, [0, 1, 2, 3, 4, 5], config.model.imageSize),
+    sample: imagesOf(data, picks, config.model.imageSize),
     rng: createRng(config.seed + 1),
   });
   log(`wrote ${files.join(', ')} and ${logFile.path}`);
@@ -268,34 +298,60 @@ async function tokenizerFit(args: ParsedArgs): Promise<number> {
     undefined,
     'config',
   );
-  const data = await loadImages(dataset, 'train', config.model, config.tokenizer.fitImages);
+  const data = await loadImages(dataset, 'train', config.model, config.tokenizer.fitImages, {
+    strict: args.flags.strict === true,
+  });
+  const skipped = summarizeSkipped(data.skipped);
+  if (skipped) log(skipped);
   await setBackend(args, log);
   const source = createArraySource(data, { imageSize: config.model.imageSize, seed: config.seed });
   const tokenizer = await buildTokenizer(config, source);
-  const out = resolve(typeof args.flags.out === 'string' ? args.flags.out : './tokenizer.safetensors');
+  const out = typeof args.flags.out === 'string' ? args.flags.out : './tokenizer.safetensors';
+  assertWritablePath('--out', out);
   await saveTokenizer(tokenizer, out);
   log(`k-means vocabulary (V=${tokenizer.vocabSize}, patch ${tokenizer.patchSize}) written to ${out}`);
   tokenizer.dispose();
   return 0;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage/config error). */
+/** Errors caused by the user's input or data (exit 2, one line): typed errors and file-system errors on a path. */
+function isUserError(e: unknown): boolean {
+  if (e instanceof SplitmaskError) return true;
+  const sys = e as { code?: unknown; path?: unknown; syscall?: unknown };
+  return typeof sys?.code === 'string' && /^E[A-Z]+$/.test(sys.code) && typeof sys.path === 'string';
+}
+
+async function evalCommand(args: ParsedArgs): Promise<number> {
+  const flags = Object.fromEntries(
+    Object.entries(args.flags).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+  const parsed = evalArgsFromFlags(args.positionals[0], flags);
+  assertWritablePath('--out', parsed.out);
+  const report = await runEval(parsed);
+  process.stdout.write(
+    `${parsed.mode}: top-1 ${report.metrics.top1.toFixed(2)}%, top-5 ${report.metrics.top5.toFixed(2)}% → ${parsed.out}\n`,
+  );
+  return 0;
+}
+
+/**
+ * Runs the CLI; returns the exit code: 0 ok, 2 a user or data error (one line; the stack trace with
+ * --verbose), 130 interrupted (checkpoint written), 1 an internal error (with its stack trace).
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command] = argv;
+  const verbose = argv.includes('--verbose');
   if (command === '--version' || command === '-v') {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  if (command === 'eval') {
-    if (argv.length === 1) {
-      process.stderr.write(`splitmask eval: missing knn|linear|finetune\n\n${EVAL_USAGE}\n`);
-      return 2;
-    }
-    if (argv.includes('--help') || argv.includes('-h')) {
-      process.stdout.write(`${EVAL_USAGE}\n`);
-      return 0;
-    }
-    return runEvalCli(argv.slice(1));
+  if (command === 'eval' && (argv.includes('--help') || argv.includes('-h'))) {
+    process.stdout.write(`${EVAL_USAGE}\n`);
+    return 0;
+  }
+  if (command === 'eval' && argv.length === 1) {
+    process.stderr.write(`splitmask eval: missing knn|linear|finetune\n\n${EVAL_USAGE}\n`);
+    return 2;
   }
   if (!command || command === '--help' || command === '-h' || argv.includes('--help')) {
     process.stdout.write(USAGE);
@@ -305,13 +361,16 @@ export async function main(argv: string[]): Promise<number> {
     const args = parseArgs(argv, SPECS);
     if (args.command === 'demo') return await demo(args);
     if (args.command === 'pretrain') return await pretrain(args);
+    if (args.command === 'eval') return await evalCommand(args);
     return await tokenizerFit(args);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`splitmask: ${e.message}\n\nRun 'splitmask --help' for usage.\n`);
+    const err = e as Error;
+    if (isUserError(e)) {
+      const hint = e instanceof ConfigError ? "\n\nRun 'splitmask --help' for usage." : '';
+      process.stderr.write(`splitmask: ${verbose ? (err.stack ?? err.message) : err.message}${hint}\n`);
       return 2;
     }
-    process.stderr.write(`splitmask: ${(e as Error).stack ?? e}\n`);
+    process.stderr.write(`splitmask: ${err?.stack ?? e}\n`);
     return 1;
   }
 }

@@ -25,10 +25,19 @@ export function createJsonlLogger(path: string): JsonlLogger {
   };
 }
 
-/** Reads every record of a JSONL file (blank lines skipped). */
+/**
+ * Reads every record of a JSONL file. Blank lines and lines that are not JSON (a line torn by a
+ * `kill -9` mid-append) are skipped, so a crashed run's log still reads.
+ */
 export function readJsonl<T = Record<string, unknown>>(path: string): T[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
+  const out: T[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      // torn line: skipped
+    }
+  }
+  return out;
 }
