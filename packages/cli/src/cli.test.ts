@@ -300,3 +300,64 @@ test('eval: missing mode or a bad flag exits 2 with the reason', async () => {
   expect(stdout).toMatch(/--method splitmask\|beit\|dino/);
   expect(stdout).toMatch(/eval knn\|linear\|finetune/);
 });
+
+test.each([1, 2, 5])(
+  'pretrain on a folder of %i image(s) (plus broken files) finishes with its pictures',
+  async (n) => {
+    const data = join(dir, `small-${n}`);
+    const sharp = (await import('sharp')).default;
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(data, { recursive: true });
+    for (let i = 0; i < n; i++) {
+      const png = await sharp({
+        create: { width: 20, height: 18, channels: 3, background: { r: 30 * i, g: 100, b: 200 - 20 * i } },
+      })
+        .png()
+        .toBuffer();
+      writeFileSync(join(data, `img-${i}.png`), png);
+    }
+    writeFileSync(join(data, 'zero.jpg'), new Uint8Array(0));
+    const cfgFile = join(dir, `small-${n}.json`);
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        model: { imageSize: 16, patchSize: 4, inChans: 3, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2 },
+        tokenizer: { kind: 'kmeans', vocabSize: 4, fitImages: 8, fitIterations: 2 },
+        optim: { warmupSteps: 1 },
+        train: { batchSize: 2, checkpointEvery: 0 },
+      }),
+    );
+    const out = join(dir, `small-out-${n}`);
+    const exit = await main([
+      'pretrain',
+      data,
+      '--config',
+      cfgFile,
+      '--out',
+      out,
+      '--steps',
+      '1',
+      '--backend',
+      'cpu',
+    ]);
+    expect(exit, stderr).toBe(0);
+    expect(stderr).toMatch(/skipped 1 file\(s\) .*zero\.jpg/);
+    expect(readFileSync(join(out, 'skipped-files.txt'), 'utf8')).toMatch(/zero\.jpg\t.*cannot decode/);
+    const splits = decodePng(new Uint8Array(readFileSync(join(out, 'splits.png'))));
+    expect(splits.width).toBeGreaterThan(0);
+    const loss = decodePng(new Uint8Array(readFileSync(join(out, 'loss.png'))));
+    expect(loss.width).toBe(640);
+  },
+  120_000,
+);
+
+test('a folder with no readable image is one clear error, exit 2', async () => {
+  const data = join(dir, 'all-broken');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(data, { recursive: true });
+  writeFileSync(join(data, 'a.jpg'), 'not a jpeg');
+  expect(await main(['pretrain', data, '--out', join(dir, 'all-broken-out'), '--steps', '1'])).toBe(2);
+  expect(stderr).toMatch(/no readable image among 1 file\(s\) .*a\.jpg: cannot decode/);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  expect(await main(['pretrain', join(dir, 'nope-folder'), '--steps', '1'])).toBe(2);
+});
