@@ -5,8 +5,9 @@
 // Each (backend, case, mode) runs in a fresh Node process so peak RSS and the wasm heap size (which
 // only grows) are per measurement.
 // --steps 0 measures one cold call (for cases where a step takes minutes, e.g. S/16 at batch 32).
-// Usage (after `pnpm build`): node bench/run.mjs [--backends wasm,wasm-xnnpack,cpu,webgpu]
+// Usage (after `pnpm build`): node bench/run.mjs [--backends wasm,wasm-xnnpack,cpu,webgpu,webgpu-tfjs]
 //   [--cases ti4,s16b8,s16b32] [--modes full,half,ckpt] [--steps 2] [--no-torch]
+// webgpu-tfjs: webgpu with tfjs's own kernels (initBackend's webgpuKernels: false), next to core's WGSL ones.
 // Defaults: wasm and cpu (+ webgpu when SPLITMASK_WEBGPU=1, i.e. after tools/setup-webgpu.sh), all three
 // cases on wasm, Ti/4 only on cpu (S/16 there is ~100x slower than wasm) and Ti/4 + S/16 b8 on webgpu.
 // Then tools/bench_vit_torch.py runs the same cases in PyTorch (one thread, OpenBLAS pinned) in the same
@@ -25,7 +26,13 @@ const arg = (name, dflt) => {
 const steps = Number(arg('steps', '2'));
 
 // name → [variant, batch]; cpu runs at batch ≤ 8 (it is ~50× slower than wasm).
-const CASES = { ti4: ['Ti/4', 64], s16b8: ['S/16', 8], s16b32: ['S/16', 32] };
+const CASES = {
+  ti4: ['Ti/4', 64],
+  ti4b8: ['Ti/4', 8],
+  s16b8: ['S/16', 8],
+  s16b32: ['S/16', 32],
+  s16b128: ['S/16', 128],
+};
 const MODES = {
   full: {},
   half: { half: true },
@@ -41,7 +48,12 @@ async function single(backend, name, mode) {
   const { initVitParams, resolveVitConfig, vitClassify, vitDims } = await import('../dist/index.js');
   // 'wasm-xnnpack': wasm with tfjs's own matmul (XNNPACK) instead of core's wasm GEMM, for comparison.
   const xnn = backend === 'wasm-xnnpack';
-  const info = await initBackend(xnn ? 'wasm' : backend, xnn ? { wasmGemm: false } : {});
+  // 'webgpu-tfjs': webgpu with tfjs-backend-webgpu's own kernels instead of core's WGSL kernels.
+  const tfjsGpu = backend === 'webgpu-tfjs';
+  const info = await initBackend(xnn ? 'wasm' : tfjsGpu ? 'webgpu' : backend, {
+    ...(xnn ? { wasmGemm: false } : {}),
+    ...(tfjsGpu ? { webgpuKernels: false } : {}),
+  });
   const [variant, batch] = CASES[name];
   const b = backend === 'cpu' ? Math.min(batch, 8) : batch;
   const cfg = resolveVitConfig(variant, { numClasses: 10 });
@@ -127,8 +139,8 @@ if (one) {
   process.exit(0);
 }
 
-const defaultBackends = process.env.SPLITMASK_WEBGPU === '1' ? 'wasm,cpu,webgpu' : 'wasm,cpu';
-const DEFAULT_CASES = { cpu: ['ti4'], webgpu: ['ti4', 's16b8'] };
+const defaultBackends = process.env.SPLITMASK_WEBGPU === '1' ? 'wasm,cpu,webgpu,webgpu-tfjs' : 'wasm,cpu';
+const DEFAULT_CASES = { cpu: ['ti4'], webgpu: ['ti4', 's16b8'], 'webgpu-tfjs': ['ti4', 's16b8'] };
 const casesOf = (backend) =>
   arg('cases', null)?.split(',') ?? DEFAULT_CASES[backend] ?? ['ti4', 's16b8', 's16b32'];
 const results = [];
