@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// core's WGSL kernels against tfjs-backend-webgpu's own kernels, op by op, in one process on one adapter:
+// the same core function timed with the kernels installed and with them turned off
+// (`disableWebgpuKernels()`, what `initBackend('webgpu', { webgpuKernels: false })` does), forward +
+// backward where the op has a gradient, plus the largest difference between the two results.
+// On a software adapter (lavapipe, SwiftShader) this checks the code path, not GPU speed.
+// Usage (after `pnpm --filter @splitmask/core build`, with a Vulkan driver for Dawn, e.g.
+//   eval "$(tools/setup-webgpu.sh)"):  node bench/webgpu.mjs [--tier small|full]
+// Writes bench-results/core-webgpu.json and prints a Markdown table.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import * as core from '../dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tier = process.argv.includes('--tier') ? process.argv[process.argv.indexOf('--tier') + 1] : 'small';
+const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 300);
+
+// [name, shape description, builder(scale) → () => tensors]; full = ViT-S/16 at batch 8 sizes.
+const S =
+  tier === 'full'
+    ? { r: 1576, d: 384, h: 6, n: 197, b: 8, v: 8192, m: 600 }
+    : { r: 260, d: 192, h: 3, n: 65, b: 4, v: 512, m: 128 };
+const rn = (shape, seed) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+const fwdBwd = (f, inputs) => {
+  const g = tf.grads((...xs) => tf.sum(f(...xs)));
+  return () => g(inputs);
+};
+
+function cases() {
+  const { r, d, h, n, b, v, m } = S;
+  const x = rn([r, d], 1);
+  const w = rn([d, 4 * d], 2);
+  const w2 = rn([4 * d, d], 3);
+  const bias = rn([4 * d], 4);
+  const qkv = rn([b, n, 3 * d], 5);
+  const logits = rn([m, v], 6);
+  const targets = tf.tensor1d(
+    Array.from({ length: m }, (_, i) => (i * 31) % v),
+    'int32',
+  );
+  const ln = { weight: rn([d], 7), bias: rn([d], 8) };
+  const params = Object.fromEntries(
+    Array.from({ length: 12 }, (_, i) => [`p${i}`, tf.variable(rn([d, d], 20 + i), true, `bench-${i}`)]),
+  );
+  const grads = Object.fromEntries(Object.keys(params).map((k, i) => [k, rn([d, d], 40 + i)]));
+  const opt = core.createAdamW(params, { role: 'bench-adamw' });
+  return [
+    [
+      'linear fwd+bwd',
+      `[${r}, ${d}]·[${d}, ${4 * d}] + b`,
+      fwdBwd((a, ww, bb) => core.linear(a, ww, bb), [x, w, bias]),
+    ],
+    [
+      'linear (no bias) fwd+bwd',
+      `[${r}, ${4 * d}]·[${4 * d}, ${d}]`,
+      fwdBwd((a, ww) => core.linear(a, ww), [rn([r, 4 * d], 9), w2]),
+    ],
+    [
+      'linearGelu fwd+bwd',
+      `GELU([${r}, ${d}]·[${d}, ${4 * d}] + b)`,
+      fwdBwd((a, ww, bb) => core.linearGelu(a, ww, bb), [x, w, bias]),
+    ],
+    ['gelu fwd+bwd', `[${r}, ${4 * d}]`, fwdBwd((a) => core.gelu(a), [rn([r, 4 * d], 10)])],
+    [
+      'self-attention fwd+bwd',
+      `qkv [${b}, ${n}, ${3 * d}], ${h} heads`,
+      fwdBwd((q) => core.fusedSelfAttention(q, h) ?? unfusedAttention(q, h), [qkv]),
+    ],
+    [
+      'layerNorm fwd+bwd',
+      `[${r}, ${d}]`,
+      fwdBwd((a, ww, bb) => core.layerNorm(a, { weight: ww, bias: bb }), [x, ln.weight, ln.bias]),
+    ],
+    ['cross-entropy fwd+bwd', `[${m}, ${v}]`, fwdBwd((l) => core.crossEntropyPerRow(l, targets), [logits])],
+    [
+      'AdamW step',
+      `12 × [${d}, ${d}]`,
+      () => {
+        opt.step(grads, { lr: 1e-4 });
+        return [params.p0];
+      },
+    ],
+  ];
+}
+
+/** tfjs ops for attention (what vit runs when core's fused kernel is not in use). */
+function unfusedAttention(qkv, h) {
+  const [b, n, d3] = qkv.shape;
+  const dh = d3 / 3 / h;
+  const t = tf.transpose(tf.reshape(qkv, [b, n, 3, h, dh]), [2, 0, 3, 1, 4]);
+  const [q, k, v] = tf.unstack(t);
+  const attn = tf.softmax(tf.mul(tf.matMul(q, k, false, true), dh ** -0.5));
+  return tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b, n, h * dh]);
+}
+
+async function timeIt(fn) {
+  const run = async () => {
+    const out = tf.tidy(() => {
+      const o = fn();
+      return Array.isArray(o) ? o.map((t) => t.clone()) : [o.clone()];
+    });
+    const data = await Promise.all(out.map((t) => t.data()));
+    tf.dispose(out);
+    return data;
+  };
+  const first = await run(); // warm-up: shader compiles
+  await run();
+  const times = [];
+  const t0 = performance.now();
+  while (times.length < 3 || (performance.now() - t0 < MIN_MS && times.length < 15)) {
+    const s = performance.now();
+    await run();
+    times.push(performance.now() - s);
+  }
+  times.sort((a, c) => a - c);
+  return { ms: times[Math.floor(times.length / 2)], first };
+}
+
+const info = await core.initBackend('webgpu');
+const rows = [];
+for (const [name, shape, fn] of cases()) {
+  core.installWebgpuKernels();
+  const ours = await timeIt(fn);
+  core.disableWebgpuKernels();
+  const theirs = await timeIt(fn);
+  core.installWebgpuKernels();
+  // The AdamW row mutates its parameters between runs: its difference is not a comparison.
+  let maxAbsDiff = null;
+  if (!name.startsWith('AdamW')) {
+    maxAbsDiff = 0;
+    ours.first.forEach((a, i) => {
+      for (let j = 0; j < a.length; j++)
+        maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[j] - theirs.first[i][j]));
+    });
+  }
+  rows.push({
+    op: name,
+    shape,
+    oursMs: ours.ms,
+    tfjsMs: theirs.ms,
+    speedup: theirs.ms / ours.ms,
+    maxAbsDiff,
+  });
+  console.error(`${name}: ours ${ours.ms.toFixed(2)} ms, tfjs ${theirs.ms.toFixed(2)} ms`);
+}
+const out = {
+  date: new Date().toISOString(),
+  tier,
+  adapter: info.adapter,
+  note: /llvmpipe|swiftshader|lavapipe/i.test(info.adapter ?? '')
+    ? 'software adapter: code path only, not GPU speed'
+    : 'hardware adapter',
+  rows,
+};
+mkdirSync(join(here, '..', 'bench-results'), { recursive: true });
+writeFileSync(join(here, '..', 'bench-results', 'core-webgpu.json'), `${JSON.stringify(out, null, 2)}\n`);
+console.log(`adapter: ${info.adapter} (${out.note})\n`);
+console.log('| op | shape | core WGSL (ms) | tfjs webgpu (ms) | tfjs / ours | max abs diff |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.op} | ${r.shape} | ${r.oursMs.toFixed(2)} | ${r.tfjsMs.toFixed(2)} | ${r.speedup.toFixed(2)}× | ${r.maxAbsDiff === null ? '—' : r.maxAbsDiff.toExponential(1)} |`,
+  );
+}
+process.exit(0);
