@@ -30,6 +30,7 @@ import { loadImages, summarizeSkipped } from './datasets';
 import { createJsonlLogger } from './jsonl';
 import { createProgressBar } from './progress';
 import { prepareRunFolder, writeSkippedList } from './run-folder';
+import { resolveWorkers } from './workers';
 
 /**
  * Sizes for the 28 px embedded sets (zero-padded to 32): ViT patch 4, D 96, 4 blocks, 3 heads; 2 × 32 px
@@ -147,6 +148,7 @@ export async function pretrainDino(
 ): Promise<number> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const config = dinoConfigFromFlags(args, dataset);
+  const { workers, parallel } = resolveWorkers(args.flags.workers, config.train.batchSize);
   const resumeFrom = typeof args.flags['resume-from'] === 'string' ? args.flags['resume-from'] : undefined;
   const resume = args.flags.resume === true || resumeFrom !== undefined;
   const { out, movedAside } = await prepareRunFolder(
@@ -157,10 +159,11 @@ export async function pretrainDino(
   const data = await loadImages(dataset, 'train', config.model, undefined, {
     strict: args.flags.strict === true,
   });
-  const skipped = summarizeSkipped(data.skipped, writeSkippedList(out, data.skipped));
+  const skipped = summarizeSkipped(data.skipped, await writeSkippedList(out, data.skipped));
   if (skipped) log(skipped);
   log(`${dataset}: ${data.count} images (DINO, ${config.model.imageSize} px)`);
   await setBackend();
+  log(`workers: ${workers}${workers > 1 ? ' threads' : ' (this thread)'}`);
   const source = createArraySource(data, { imageSize: config.model.imageSize, seed: config.seed });
   writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const logFile = createJsonlLogger(join(out, 'log.jsonl'));
@@ -184,6 +187,7 @@ export async function pretrainDino(
       resumeFrom,
       overwrite: args.flags.overwrite === true,
       role: 'dino',
+      parallel,
       signal: ctl.signal,
       onEvent(ev) {
         first ??= ev;

@@ -82,6 +82,14 @@ test.each([
   ],
   [['demo', 'now'], /unexpected argument 'now' for 'demo'/],
   [
+    ['pretrain', 'fashion-mnist', '--workers', 'many'],
+    /--workers: expected 'auto' or a decimal integer >= 1, got 'many'/,
+  ],
+  [
+    ['pretrain', 'fashion-mnist', '--workers', '999', '--steps', '1'],
+    /--workers: 999 is more than train\.batchSize=64/,
+  ],
+  [
     ['pretrain', 'fashion-mnist', '--out', '/proc/self/run'],
     /--out: \/proc\/self\/run is on the special file system \/proc/,
   ],

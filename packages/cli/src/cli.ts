@@ -30,6 +30,7 @@ import { createJsonlLogger, readJsonl } from './jsonl';
 import { createProgressBar } from './progress';
 import { prepareRunFolder, writeSkippedList } from './run-folder';
 import { writeRunPictures } from './run-pictures';
+import { resolveWorkers } from './workers';
 
 /** This package's version (read from its package.json, one folder above src/ and dist/). */
 export const VERSION: string = (
@@ -54,6 +55,7 @@ Common options:
   --out <dir>           output folder (JSONL log, checkpoints, pictures)
   --config <file.json>  a config (see README: model, tokenizer, masking, loss, optim, train)
   --steps <n>  --batch-size <n>  --lr <x>  --seed <n>  --method <splitmask|beit|dino>
+  --workers <auto|n>    data-parallel worker threads (default auto: the cores, at most the batch; 1 = no threads)
   --verbose             print stack traces of errors (otherwise one line, exit code 2 for user/data errors)
   demo: --train-minutes <x> (pretraining budget, default 5; --steps overrides)
                         --knn-every <n> (k-NN curve, slower) --tiny (smoke run)
@@ -63,7 +65,7 @@ Common options:
             --strict    stop at the first unreadable image (default: skip and list them)
 `;
 
-const COMMON = ['backend', 'out', 'config', 'steps', 'batch-size', 'lr', 'seed', 'method'];
+const COMMON = ['backend', 'out', 'config', 'steps', 'batch-size', 'lr', 'seed', 'method', 'workers'];
 const SPECS: Record<string, FlagSpec> = {
   demo: { values: [...COMMON, 'train-minutes', 'knn-every'], switches: ['tiny'] },
   pretrain: {
@@ -146,6 +148,7 @@ async function demo(args: ParsedArgs): Promise<number> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const base = args.flags.tiny ? TINY_DEMO_CONFIG : DEMO_CONFIG;
   const config = resolvePretrainConfig(configFromFlags(args, base), undefined, 'demo config');
+  const { workers, parallel } = resolveWorkers(args.flags.workers, config.train.batchSize);
   const { out } = await prepareRunFolder(
     typeof args.flags.out === 'string' ? args.flags.out : './splitmask-demo',
     {
@@ -154,6 +157,7 @@ async function demo(args: ParsedArgs): Promise<number> {
     },
   );
   await setBackend(args, log);
+  log(`workers: ${workers}${workers > 1 ? ' threads' : ' (this thread)'}`);
   const logFile = createJsonlLogger(join(out, 'log.jsonl'));
   const progress = progressHandler(logFile);
   const tiny = args.flags.tiny === true;
@@ -179,6 +183,7 @@ async function demo(args: ParsedArgs): Promise<number> {
     evalImages: tiny ? 50 : undefined,
     trainBudgetSec,
     knnEvery,
+    parallel,
     onEvent: progress.onEvent,
     log,
   });
@@ -217,6 +222,7 @@ async function pretrain(args: ParsedArgs): Promise<number> {
   if ((args.flags.method ?? methodInFile(args.flags.config)) === 'dino')
     return pretrainDino(args, dataset, () => setBackend(args, log));
   const config = resolvePretrainConfig(configFromFlags(args, {}), undefined, 'config');
+  const { workers, parallel } = resolveWorkers(args.flags.workers, config.train.batchSize);
   const resumeFrom = typeof args.flags['resume-from'] === 'string' ? args.flags['resume-from'] : undefined;
   const resume = args.flags.resume === true || resumeFrom !== undefined;
   const { out, movedAside } = await prepareRunFolder(
@@ -227,12 +233,14 @@ async function pretrain(args: ParsedArgs): Promise<number> {
   const data = await loadImages(dataset, 'train', config.model, undefined, {
     strict: args.flags.strict === true,
   });
-  const skipped = summarizeSkipped(data.skipped, writeSkippedList(out, data.skipped));
+  const skipped = summarizeSkipped(data.skipped, await writeSkippedList(out, data.skipped));
   if (skipped) log(skipped);
   log(`${dataset}: ${data.count} images`);
   await setBackend(args, log);
+  log(`workers: ${workers}${workers > 1 ? ' threads' : ' (this thread)'}`);
   const source = createArraySource(data, { imageSize: config.model.imageSize, seed: config.seed });
   const trainer = await createPretrainer({
+    parallel,
     config,
     source,
     checkpointDir: join(out, 'checkpoints'),
@@ -265,7 +273,7 @@ async function pretrain(args: ParsedArgs): Promise<number> {
   }
   if (ctl.signal.aborted) {
     log(`interrupted run ${runId} at step ${trainer.step}; checkpoint: ${await trainer.saveCheckpoint()}`);
-    trainer.dispose();
+    await trainer.dispose();
     return 130;
   }
   // Curves from the whole log of this run, so a resumed run draws every session's steps.
@@ -281,7 +289,7 @@ async function pretrain(args: ParsedArgs): Promise<number> {
     rng: createRng(config.seed + 1),
   });
   log(`wrote ${files.join(', ')} and ${logFile.path}`);
-  trainer.dispose();
+  await trainer.dispose();
   return 0;
 }
 

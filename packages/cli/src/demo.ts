@@ -15,6 +15,7 @@ import {
   type ImageArray,
   type ImageSource,
   imagesOf,
+  type Parallelism,
   type PretrainConfig,
   type PretrainConfigInput,
   plotSeries,
@@ -93,6 +94,8 @@ export interface DemoOptions {
   signal?: AbortSignal;
   onEvent?: (ev: TrainEvent) => void;
   log?: (line: string) => void;
+  /** Data-parallel workers (`workerThreads(n)` from `@splitmask/splitmask/node`); absent = this thread. */
+  parallel?: Parallelism;
 }
 
 /** What the demo measured. */
@@ -173,9 +176,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     `tokenizer: ${config.tokenizer.kind}, V=${tokenizer.vocabSize} (${((Date.now() - t0) / 1000).toFixed(1)}s)`,
   );
   if (opts.trainBudgetSec !== undefined) {
-    config = await fitStepsToBudget(config, source, tokenizer, opts.trainBudgetSec, log);
+    config = await fitStepsToBudget(config, source, tokenizer, opts.trainBudgetSec, log, opts.parallel);
   }
-  const trainer = await createPretrainer({ config, source, tokenizer, role: `demo${Date.now()}` });
+  const trainer = await createPretrainer({
+    config,
+    source,
+    tokenizer,
+    role: `demo${Date.now()}`,
+    parallel: opts.parallel,
+  });
   const params = trainer.params as unknown as SplitMaskParams;
   // The random baseline is the same initialisation (same seed) before any step.
   const random = await evaluate(params.encoder);
@@ -189,6 +198,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     opts.onEvent?.(ev);
     if (opts.knnEvery && ev.step % opts.knnEvery === 0 && ev.step < ev.totalSteps) {
       const te = Date.now();
+      await trainer.syncParams(); // with workers, the main-thread copy is current only after a sync
       curve.push([ev.step, await evaluate(params.encoder)]);
       evalSeconds += (Date.now() - te) / 1000;
       log(`\nk-NN at step ${ev.step}: ${(100 * (curve.at(-1)?.[1] ?? 0)).toFixed(2)}%`);
@@ -206,7 +216,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     trainer,
     sample: imagesOf(
       test,
-      Array.from({ length: 6 }, (_, i) => i),
+      Array.from({ length: Math.min(6, test.count) }, (_, i) => i),
       vit.imageSize,
     ),
     rng: createRng(config.seed + 1),
@@ -231,7 +241,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const summary = join(opts.out, 'summary.json');
   writeFileSync(summary, `${JSON.stringify(result, null, 2)}\n`);
   result.files.push(summary);
-  trainer.dispose();
+  await trainer.dispose();
   tokenizer.dispose();
   return result;
 }
@@ -246,14 +256,15 @@ async function fitStepsToBudget(
   tokenizer: Tokenizer,
   budgetSec: number,
   log: (line: string) => void,
+  parallel?: Parallelism,
 ): Promise<PretrainConfig> {
-  const probe = await createPretrainer({ config, source, tokenizer, role: `probe${Date.now()}` });
+  const probe = await createPretrainer({ config, source, tokenizer, role: `probe${Date.now()}`, parallel });
   await probe.trainStep();
   const t = Date.now();
   await probe.trainStep();
   await probe.trainStep();
   const perStep = (Date.now() - t) / 2000;
-  probe.dispose();
+  await probe.dispose();
   const steps = Math.max(10, Math.min(5000, Math.floor(budgetSec / perStep)));
   log(
     `probe: ${perStep.toFixed(2)}s per step of ${config.train.batchSize} images -> ${steps} steps fit ${budgetSec}s`,

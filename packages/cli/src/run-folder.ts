@@ -25,7 +25,8 @@ export function previousRun(out: string): string[] {
 /**
  * Resolves and prepares `--out`: refuses /proc, /sys, /dev; for a fresh run (`resume` false) into a
  * folder holding a previous run, throws CHECKPOINT_FOLDER_IN_USE, or with `overwrite` moves it aside
- * (returned as `movedAside`). Creates the folder.
+ * (returned as `movedAside`). Does not create the folder (callers do once the data loaded): a failed start
+ * leaves nothing behind.
  * @example const { out } = await prepareRunFolder('runs/a', { resume: false, overwrite: false });
  */
 export async function prepareRunFolder(
@@ -46,15 +47,18 @@ export async function prepareRunFolder(
       );
     movedAside = moveAside(out);
   }
-  await ensureFolder(out);
   return { out, movedAside };
 }
 
 /**
- * Writes every skipped file with its reason to `<out>/skipped-files.txt` (tab-separated); returns its path,
+ * Creates `out` and writes every skipped file with its reason to `<out>/skipped-files.txt` (tab-separated); returns its path,
  * or undefined when nothing was skipped.
  */
-export function writeSkippedList(out: string, skipped: readonly SkippedFile[]): string | undefined {
+export async function writeSkippedList(
+  out: string,
+  skipped: readonly SkippedFile[],
+): Promise<string | undefined> {
+  await ensureFolder(out);
   if (skipped.length === 0) return undefined;
   const path = join(out, 'skipped-files.txt');
   writeFileSync(path, `${skipped.map((s) => `${s.file}\t${s.reason.replace(/\s+/g, ' ')}`).join('\n')}\n`);
