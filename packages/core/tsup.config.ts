@@ -21,9 +21,11 @@ export default defineConfig([
   },
   { ...common, entry: { register: 'src/register.ts' }, format: ['esm', 'cjs'] },
   {
-    ...common,
+    // One CommonJS file serves both `import` and `require` in Node (so the registry is loaded once),
+    // without a source map: it is tfjs-core's code, not ours.
+    target: 'node20',
     entry: { 'register-node': 'src/register.ts' },
-    format: ['esm', 'cjs'],
+    format: ['cjs'],
     platform: 'node',
     noExternal: [/@tensorflow\/tfjs-core\/dist\/(register_all_gradients|gradients\/|public\/chained_ops\/)/],
   },
