@@ -27,6 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { EXAMPLES, exampleSource } from './examples.mjs';
+import { checkSnippets } from './snippets.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = new Set(process.argv.slice(2));
@@ -172,6 +173,11 @@ for (const ex of EXAMPLES.filter((e) => e.run)) {
       r.out.slice(-3000),
     );
   }
+}
+
+// ---- every ts/js block of the READMEs and docs, type-checked (snippets.mjs) ----------------------------
+for (const s of checkSnippets(ROOT, join(nodeApp, 'snippets'), join(BIN, 'tsc'))) {
+  report(`tsc --strict snippet ${s.name}`, s.ok, s.detail);
 }
 
 // ---- browser bundles ------------------------------------------------------------------------------------
