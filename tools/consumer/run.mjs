@@ -117,6 +117,47 @@ const browserApp = npmApp('browser-app', [
   ...thirdParty.browser,
 ]);
 
+// @splitmask/masking is advertised as free of tfjs: installed alone (with core, whose tfjs-core peer is
+// optional), it must load and run in Node as ESM and CJS with no @tensorflow package present.
+const maskingApp = npmApp(
+  'masking-app',
+  [tarballs['@splitmask/masking'], tarballs['@splitmask/core']].filter(Boolean),
+);
+{
+  const tfjsInstalled = existsSync(join(maskingApp, 'node_modules', '@tensorflow'));
+  report(
+    'npm install @splitmask/masking pulls in no @tensorflow package',
+    !tfjsInstalled,
+    'node_modules/@tensorflow exists',
+  );
+  const code =
+    "const { a, b } = m.splitMask({ height: 4, width: 4 }, rng.createRng(0)); if (a.visible.length !== 8 || b.visible.length !== 8) throw new Error('bad split'); console.log('masking ok');";
+  const esm = sh(
+    'node',
+    [
+      '--input-type=module',
+      '-e',
+      `import * as m from '@splitmask/masking'; import * as rng from '@splitmask/core/rng'; ${code}`,
+    ],
+    { cwd: maskingApp },
+  );
+  report(
+    'ESM import of @splitmask/masking without tfjs',
+    esm.code === 0 && /masking ok/.test(esm.out),
+    esm.out,
+  );
+  const cjs = sh(
+    'node',
+    ['-e', `const m = require('@splitmask/masking'); const rng = require('@splitmask/core/rng'); ${code}`],
+    { cwd: maskingApp },
+  );
+  report(
+    'CJS require of @splitmask/masking without tfjs',
+    cjs.code === 0 && /masking ok/.test(cjs.out),
+    cjs.out,
+  );
+}
+
 // ---- README examples: tsc --strict under three resolutions, then run as ESM and CJS -------------------
 const exDir = join(nodeApp, 'examples');
 for (const r of ['node16', 'bundler', 'node10']) mkdirSync(join(exDir, r), { recursive: true });
