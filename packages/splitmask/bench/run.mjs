@@ -82,9 +82,11 @@ async function child([method, configName, workers, steps]) {
   await step();
   await step();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage(); // all threads of the process: main + workers
   let ev;
   for (let i = 0; i < Number(steps); i++) ev = await step();
   const sec = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await trainer.dispose();
   process.stdout.write(
     `${JSON.stringify({
@@ -94,6 +96,8 @@ async function child([method, configName, workers, steps]) {
       batch,
       imgsPerSec: (Number(steps) * batch) / sec,
       stepMs: (1000 * sec) / Number(steps),
+      // CPU time per image over all threads: equal for 1 and N workers when parallelism costs nothing extra.
+      cpuMsPerImg: (cpu.user + cpu.system) / 1000 / (Number(steps) * batch),
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       loss: ev.loss,
     })}\n`,
@@ -170,7 +174,7 @@ async function parent() {
         rows.push(r);
         console.log(
           `${configName.padEnd(7)} ${method.padEnd(9)} workers ${workers}: ${r.imgsPerSec.toFixed(1).padStart(7)} img/s ` +
-            `(x${r.scaling.toFixed(2)}), peak RSS ${r.peakRssMb.toFixed(0)} MB` +
+            `(x${r.scaling.toFixed(2)}), ${r.cpuMsPerImg.toFixed(2)} CPU ms/img, peak RSS ${r.peakRssMb.toFixed(0)} MB` +
             (torchAll
               ? ` | PyTorch ${cores} threads ${torchAll.imgs_per_s.toFixed(1)} img/s: ratio ${r.ratioToTorchAllCores.toFixed(3)}` +
                 ` | 1 thread ${torch1.imgs_per_s.toFixed(1)}: ratio ${r.ratioToTorchOneThread.toFixed(3)}`

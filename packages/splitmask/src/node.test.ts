@@ -7,6 +7,8 @@ test('node entry exports', () => {
     [
       "WorkerError",
       "createCheckpointManager",
+      "createDinoTrainer",
+      "createPretrainer",
       "decodePng",
       "encodePng",
       "listCheckpoints",
@@ -14,6 +16,7 @@ test('node entry exports', () => {
       "newRunId",
       "readCheckpoint",
       "removeStaleTemps",
+      "runDino",
       "workerThreads",
     ]
   `);

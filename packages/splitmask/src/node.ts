@@ -19,6 +19,8 @@ export {
   removeStaleTemps,
 } from './checkpoint';
 export { readCheckpoint } from './checkpoint-read';
+// Session constructors that also take checkpoint folders (checkpointDir / resume / resumeFrom / overwrite).
+export { createDinoTrainer, createPretrainer, runDino } from './node-trainers';
 export { decodePng, encodePng } from './png';
 export type { WorkerThreadsOptions } from './train/worker-threads';
 export { WorkerError, workerThreads } from './train/worker-threads';

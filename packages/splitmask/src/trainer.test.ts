@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, expect, test } from 'vitest';
 import { tinyConfig, tinySource } from '../test/tiny';
 import { CheckpointMismatchError } from './checkpoint';
-import { createPretrainer, NonFiniteLossError } from './trainer';
+import { createPretrainer } from './node-trainers';
+import { NonFiniteLossError } from './trainer';
 
 const dirs: string[] = [];
 function tmp(): string {

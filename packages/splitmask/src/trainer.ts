@@ -41,6 +41,11 @@ export interface PretrainerOptions {
   role?: string;
   /** Data-parallel execution, e.g. `workerThreads('auto')` from `@splitmask/splitmask/node`. Default: this thread. */
   parallel?: Parallelism;
+  /**
+   * An open checkpoint manager (`createCheckpointManager` from `@splitmask/splitmask/node`, with `mode:
+   * 'resume'` to resume). The Node entry's `createPretrainer` builds it from `checkpointDir`/`resume`.
+   */
+  checkpoints?: CheckpointManager;
 }
 
 let roleCounter = 0;
@@ -73,31 +78,33 @@ export async function buildTokenizer(cfg: PretrainConfig, source: ImageSource): 
   return fitKMeansTokenizer(batches(), { ...common, iterations: t.fitIterations, maxImages: n });
 }
 
-/** Opens the checkpoint folder (Node only, loaded lazily so the trainer stays browser-safe). */
-async function openCheckpoints(
-  opts: Pick<PretrainerOptions, 'checkpointDir' | 'resume' | 'resumeFrom' | 'overwrite'>,
-  config: object,
-  keep: number,
-): Promise<{ manager?: CheckpointManager; loaded?: LoadedCheckpoint }> {
-  if (!opts.checkpointDir) return {};
-  const { createCheckpointManager } = await import('./checkpoint');
-  const resume = opts.resume || opts.resumeFrom !== undefined;
-  const manager = createCheckpointManager({
-    dir: opts.checkpointDir,
-    keep,
-    config,
-    mode: resume ? 'resume' : 'new',
-    resumeFrom: opts.resumeFrom,
-    overwrite: opts.overwrite,
-    requiredState: ['optimizer'],
-  });
-  return { manager, loaded: manager.resumed };
+/**
+ * The checkpoint manager of a session: given (`checkpoints`), or none. `checkpointDir` needs the file
+ * system, so it is served by the Node entry's `createPretrainer`/`createDinoTrainer`/`runDino`, which open
+ * the folder and pass the manager here; this browser-safe entry never imports node:fs.
+ */
+export function checkpointsOf(
+  opts: { checkpointDir?: string; checkpoints?: CheckpointManager },
+  what: string,
+) {
+  if (opts.checkpointDir !== undefined && !opts.checkpoints) {
+    throw new SplitmaskError(
+      'INVALID_ARGUMENT',
+      `${what}: checkpointDir needs Node's file system: import ${what} from '@splitmask/splitmask/node' (same ` +
+        `options), or pass checkpoints: createCheckpointManager({ dir, keep, config, mode }) from that entry`,
+    );
+  }
+  return { manager: opts.checkpoints, loaded: opts.checkpoints?.resumed };
 }
 
 /** The shape every checkpointed session exposes to apps. */
 export interface TrainingSession {
   /** Optimiser steps completed. */
   readonly step: number;
+  /** The run id of the checkpoints (put it in log lines), when checkpointing. */
+  readonly runId?: string;
+  /** What resuming changed (e.g. `train.steps: 300 → 600`), if anything. */
+  readonly extension?: CheckpointManager['extension'];
   readonly workers: number;
   /** Path of the checkpoint this session resumed from. */
   readonly resumedFrom?: string;
@@ -175,6 +182,8 @@ export async function createSession(o: {
     },
     workers: executor.workers,
     resumedFrom: loop.resumedFrom,
+    runId: o.manager?.runId,
+    extension: o.manager?.extension,
     trainStep: loop.trainStep,
     async *run(opts = {}) {
       try {
@@ -215,7 +224,7 @@ export async function createPretrainer(opts: PretrainerOptions) {
         `model.imageSize=${cfg.model.imageSize}, model.inChans=${cfg.model.inChans}`,
     );
   }
-  const { manager, loaded } = await openCheckpoints(opts, cfg, cfg.train.keepCheckpoints);
+  const { manager, loaded } = checkpointsOf(opts, 'createPretrainer');
   let tokenizer: Tokenizer;
   const savedCodebook = loaded?.tensors['tokenizer.codebook'];
   if (loaded && savedCodebook) {
@@ -228,7 +237,11 @@ export async function createPretrainer(opts: PretrainerOptions) {
   const ownsTokenizer = tokenizer !== opts.tokenizer; // a tokenizer passed in stays the caller's
 
   const role = opts.role ?? `${cfg.method}${roleCounter++}`;
-  const spec = { config: cfg, normalization: source.normalization, tokenizer: tokenizerSpec(tokenizer) };
+  const spec = {
+    config: cfg,
+    normalization: source.normalization,
+    tokenizer: await tokenizerSpec(tokenizer),
+  };
   const { method } = createTrainMethod(spec, role, tokenizer);
   let session: TrainingSession;
   try {
@@ -258,10 +271,6 @@ export async function createPretrainer(opts: PretrainerOptions) {
     /** The model's Variables as a tree (`{ encoder, decoder }` / `{ encoder, mask_token, lm_head }`). */
     params: method.tree,
     tokenizer,
-    /** The run id of the checkpoints (for log lines), when checkpointing. */
-    runId: manager?.runId,
-    /** What resuming changed (e.g. `train.steps: 300 → 600`), if anything. */
-    extension: manager?.extension,
   });
 }
 

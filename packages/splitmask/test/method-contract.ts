@@ -32,8 +32,8 @@ async function values(vars: Record<string, tf.Tensor>): Promise<Record<string, F
   return out;
 }
 
-function step(method: TrainMethod, s: ContractSubject, index: number): number[] {
-  const c = computeStep(method, [s.batch(index)], s.shape, index, localCollective(s.shape[0]));
+async function step(method: TrainMethod, s: ContractSubject, index: number): Promise<number[]> {
+  const c = await computeStep(method, [s.batch(index)], s.shape, index, localCollective(s.shape[0]));
   checkFinite(method, c, index, 1);
   applyStep(method, c, index);
   return Array.from(c.parts);
@@ -44,12 +44,12 @@ function step(method: TrainMethod, s: ContractSubject, index: number): number[] 
  * @example methodContract('splitmask', { create, batch, shape: [4, 8, 8, 1] });
  */
 export function methodContract(name: string, s: ContractSubject): void {
-  test(`${name}: parts start with total and are finite; scalars have a finite lr`, () => {
+  test(`${name}: parts start with total and are finite; scalars have a finite lr`, async () => {
     const m = s.create();
     try {
       expect(m.parts[0]).toBe('total');
       expect(new Set(m.parts).size).toBe(m.parts.length);
-      const parts = step(m, s, 0);
+      const parts = await step(m, s, 0);
       for (const v of parts) expect(Number.isFinite(v)).toBe(true);
       expect(Number.isFinite(m.scalars(0).lr)).toBe(true);
     } finally {
@@ -60,7 +60,7 @@ export function methodContract(name: string, s: ContractSubject): void {
   test(`${name}: gradient coverage — every parameter gets a finite, non-zero gradient`, async () => {
     const m = s.create();
     try {
-      const c = computeStep(m, [s.batch(0)], s.shape, 0, localCollective(s.shape[0]));
+      const c = await computeStep(m, [s.batch(0)], s.shape, 0, localCollective(s.shape[0]));
       const norms = await values(
         Object.fromEntries(Object.entries(c.grads).map(([k, g]) => [k, tf.tidy(() => tf.norm(g))])),
       );
@@ -76,16 +76,16 @@ export function methodContract(name: string, s: ContractSubject): void {
     }
   });
 
-  test(`${name}: no tensor leaks — a step keeps the count, dispose frees everything`, () => {
+  test(`${name}: no tensor leaks — a step keeps the count, dispose frees everything`, async () => {
     const warm = s.create(); // one-off module caches (position tables, kernels) settle here
-    step(warm, s, 0);
+    await step(warm, s, 0);
     warm.dispose();
     const before = tf.memory().numTensors;
     const m = s.create();
-    step(m, s, 0);
+    await step(m, s, 0);
     const settled = tf.memory().numTensors;
-    step(m, s, 1);
-    step(m, s, 2);
+    await step(m, s, 1);
+    await step(m, s, 2);
     expect(tf.memory().numTensors).toBe(settled);
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -95,7 +95,7 @@ export function methodContract(name: string, s: ContractSubject): void {
     const a = s.create();
     const b = s.create();
     try {
-      for (let i = 0; i < 2; i++) expect(step(b, s, i)).toEqual(step(a, s, i));
+      for (let i = 0; i < 2; i++) expect(await step(b, s, i)).toEqual(await step(a, s, i));
       expect(await values(b.params)).toEqual(await values(a.params));
     } finally {
       a.dispose();
@@ -103,16 +103,16 @@ export function methodContract(name: string, s: ContractSubject): void {
     }
   });
 
-  test(`${name}: snapshot → restore into a fresh instance continues bit-exactly`, () => {
+  test(`${name}: snapshot → restore into a fresh instance continues bit-exactly`, async () => {
     const a = s.create();
     const b = s.create();
     try {
-      step(a, s, 0);
-      step(a, s, 1);
+      await step(a, s, 0);
+      await step(a, s, 1);
       const snap = snapshotOf(a);
       restoreInto(b, snap.tensors, snap.optimizer);
       tf.dispose(Object.values(snap.tensors));
-      expect(step(b, s, 2)).toEqual(step(a, s, 2));
+      expect(await step(b, s, 2)).toEqual(await step(a, s, 2));
     } finally {
       a.dispose();
       b.dispose();
@@ -122,14 +122,14 @@ export function methodContract(name: string, s: ContractSubject): void {
   test(`${name}: a NaN in the weights stops the step before the update and changes nothing`, async () => {
     const m = s.create();
     try {
-      step(m, s, 0);
+      await step(m, s, 0);
       // Poison one weight (method-agnostic: some methods clamp pixels, so NaN inputs may never reach the loss).
       const [poisoned, v] = Object.entries(m.params)[0];
       v.assign(tf.fill(v.shape, Number.NaN));
       const before = await values(m.params);
       const steps = m.optimizer.getState();
       tf.dispose(Object.values(steps.tensors));
-      const c = computeStep(m, [s.batch(1)], s.shape, 1, localCollective(s.shape[0]));
+      const c = await computeStep(m, [s.batch(1)], s.shape, 1, localCollective(s.shape[0]));
       expect(() => checkFinite(m, c, 1, 1), `NaN in ${poisoned}`).toThrow(NonFiniteLossError);
       expect(await values(m.params)).toEqual(before);
       const after = m.optimizer.getState();

@@ -6,10 +6,11 @@ import { dinoLoss } from '@splitmask/losses';
 import { describeEachBackend } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, expect, test } from 'vitest';
+import { createDinoTrainer, runDino } from '../node-trainers';
 import type { ImageSource } from '../source';
 import { DINO_TINY_CONFIG, type DinoConfigInput, resolveDinoConfig } from './config';
 import { dinoArch, dinoForward, initDinoParams } from './model';
-import { createDinoTrainer, dinoSchedules, runDino } from './trainer';
+import { dinoSchedules } from './trainer';
 
 const dirs: string[] = [];
 function tmp(): string {

@@ -6,11 +6,12 @@
  */
 import { type AdamW, flattenParams, type VariableTree } from '@splitmask/core';
 import type * as tf from '@tensorflow/tfjs-core';
+import type { CheckpointManager } from '../checkpoint';
 import { createDinoMethod } from '../methods/dino';
 import type { ImageSource } from '../source';
 import type { Parallelism } from '../train/executor';
 import { type TrainEvent, yieldToEventLoop } from '../train/trainer';
-import { createSession, type TrainingSession } from '../trainer';
+import { checkpointsOf, createSession, type TrainingSession } from '../trainer';
 import { type DinoConfig, DinoConfigError } from './config';
 import { type DinoArch, type DinoParams, dinoArch } from './model';
 import type { DinoMonitors } from './monitors';
@@ -53,6 +54,8 @@ export interface DinoTrainerOptions {
   role?: string;
   /** Data-parallel execution, e.g. `workerThreads('auto')` from `@splitmask/splitmask/node`. */
   parallel?: Parallelism;
+  /** An open checkpoint manager (the Node entry's `createDinoTrainer` builds it from `checkpointDir`). */
+  checkpoints?: CheckpointManager;
 }
 
 /** A DINO run in progress. With workers, `student`/`teacher`/`center` are current after `syncParams()`. */
@@ -71,6 +74,10 @@ export interface DinoTrainer {
   readonly workers: number;
   /** Checkpoint folder this run resumed from, if any. */
   readonly resumedFrom?: string;
+  /** The run id of the checkpoints, when checkpointing. */
+  readonly runId?: string;
+  /** What resuming changed (e.g. `train.steps: 300 → 600`), if anything. */
+  readonly extension?: TrainingSession['extension'];
   trainStep(): Promise<DinoEvent>;
   /** Writes a checkpoint now (needs `checkpointDir`); returns its folder. */
   save(): Promise<string>;
@@ -119,20 +126,7 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
     cfg.train.stepsPerEpoch || Math.max(1, Math.ceil(source.length / cfg.train.batchSize));
   // The workers rebuild the method from this spec, so it carries the resolved epoch length.
   const specConfig: DinoConfig = { ...cfg, train: { ...cfg.train, stepsPerEpoch } };
-  let manager: Awaited<ReturnType<typeof import('../checkpoint')['createCheckpointManager']>> | undefined;
-  if (options.checkpointDir) {
-    const { createCheckpointManager } = await import('../checkpoint');
-    const resume = options.resume || options.resumeFrom !== undefined;
-    manager = createCheckpointManager({
-      dir: options.checkpointDir,
-      keep: cfg.train.keepCheckpoints,
-      config: cfg,
-      mode: resume ? 'resume' : 'new',
-      resumeFrom: options.resumeFrom,
-      overwrite: options.overwrite,
-      requiredState: ['optimizer'],
-    });
-  }
+  const { manager, loaded } = checkpointsOf(options, 'createDinoTrainer');
   const method = createDinoMethod({ config: specConfig, normalization: source.normalization, role });
   let session: TrainingSession;
   try {
@@ -146,7 +140,7 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
       // Monitors gather the teacher outputs of both global views: [2·B, K].
       gatherFloats: 2 * cfg.train.batchSize * Math.max(cfg.head.outDim, cfg.model.embedDim),
       manager,
-      loaded: manager?.resumed,
+      loaded,
     });
   } catch (e) {
     method.dispose();
@@ -171,6 +165,8 @@ export async function createDinoTrainer(options: DinoTrainerOptions): Promise<Di
     stepsPerEpoch,
     workers: session.workers,
     resumedFrom: session.resumedFrom,
+    runId: session.runId,
+    extension: session.extension,
     trainStep: async () => toDinoEvent(await session.trainStep()),
     async save() {
       const path = await session.saveCheckpoint();
@@ -222,8 +218,11 @@ export interface RunDinoResult {
  * is checkpointed first, so `resume` continues exactly.
  * @example const { last } = await runDino({ config, source, checkpointDir: 'out/ckpt', onEvent: console.log });
  */
-export async function runDino(options: RunDinoOptions): Promise<RunDinoResult> {
-  const trainer = await createDinoTrainer(options);
+export async function runDino(
+  options: RunDinoOptions,
+  create: (o: DinoTrainerOptions) => Promise<DinoTrainer> = createDinoTrainer,
+): Promise<RunDinoResult> {
+  const trainer = await create(options);
   let last: DinoEvent | undefined;
   try {
     while (trainer.step < trainer.totalSteps && !options.signal?.aborted) {
@@ -231,7 +230,9 @@ export async function runDino(options: RunDinoOptions): Promise<RunDinoResult> {
       options.onEvent?.(last);
       await yieldToEventLoop();
     }
-    const aborted = trainer.step < trainer.totalSteps && options.checkpointDir !== undefined;
+    const aborted =
+      trainer.step < trainer.totalSteps &&
+      (options.checkpointDir !== undefined || options.checkpoints !== undefined);
     const abortCheckpoint = aborted ? await trainer.save() : undefined;
     return { last, steps: trainer.step, resumedFrom: trainer.resumedFrom, abortCheckpoint };
   } finally {

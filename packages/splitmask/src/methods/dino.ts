@@ -136,11 +136,9 @@ export function createDinoMethod(o: DinoMethodOptions): TrainMethod {
       return { total: loss };
     },
     takeAux() {
-      if (!aux) return undefined;
-      const v = aux.dataSync() as Float32Array;
-      aux.dispose();
+      const t = aux;
       aux = undefined;
-      return Float32Array.from(v);
+      return t;
     },
     update(grads, step, sums) {
       const s = this.scalars(step);
@@ -163,9 +161,9 @@ export function createDinoMethod(o: DinoMethodOptions): TrainMethod {
         }
       });
     },
-    monitors() {
+    async monitors() {
       if (!monitorTensor) return undefined;
-      const [teacherEntropy, klToCenter, centerEntropy, meanEntropy] = monitorTensor.dataSync();
+      const [teacherEntropy, klToCenter, centerEntropy, meanEntropy] = await monitorTensor.data();
       monitorTensor.dispose();
       monitorTensor = undefined;
       return { teacherEntropy, klToCenter, centerEntropy, meanEntropy, logK: Math.log(cfg.head.outDim) };

@@ -27,11 +27,11 @@ export interface MethodSpec {
   tokenizer?: { config: CodebookTokenizerConfig; tensors: Record<string, HostTensor> };
 }
 
-/** Host copies of a tokenizer's defining tensors, for a spec. */
-export function tokenizerSpec(t: Tokenizer): MethodSpec['tokenizer'] {
+/** Host copies of a tokenizer's defining tensors, for a spec (async reads: works on every backend). */
+export async function tokenizerSpec(t: Tokenizer): Promise<MethodSpec['tokenizer']> {
   const tensors: Record<string, HostTensor> = {};
   for (const [k, v] of Object.entries(t.toTensors())) {
-    tensors[k] = { shape: v.shape.slice(), data: Float32Array.from(v.dataSync() as Float32Array) };
+    tensors[k] = { shape: v.shape.slice(), data: Float32Array.from((await v.data()) as Float32Array) };
   }
   return { config: t.config as CodebookTokenizerConfig, tensors };
 }

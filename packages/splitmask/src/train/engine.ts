@@ -55,15 +55,16 @@ function flatSize(ts: tf.Tensor[]): number {
 
 /**
  * Steps 1–3: gradients of `method` on this shard's micro-batches, all-reduced, parts and norm on the host.
- * @example const c = computeStep(method, [pixels], [64, 28, 28, 1], step, 1, localCollective(64));
+ * Host reads are async (`data()`), so the step also runs on backends without synchronous readback (webgpu).
+ * @example const c = await computeStep(method, [pixels], [64, 28, 28, 1], step, localCollective(64));
  */
-export function computeStep(
+export async function computeStep(
   method: TrainMethod,
   microPixels: Float32Array[],
   shape: ShardShape,
   step: number,
   collective: Collective,
-): ComputedStep {
+): Promise<ComputedStep> {
   const names = Object.keys(method.params);
   const vars = names.map((n) => method.params[n]);
   const accum = microPixels.length;
@@ -71,8 +72,8 @@ export function computeStep(
   const parts = new Float32Array(nParts);
   let sum: tf.Tensor[] | undefined;
   let aux: Float32Array | undefined;
-  microPixels.forEach((pixels, a) => {
-    const ctx: StepContext = { step, dataIndex: step * accum + a, collective };
+  for (const [a, pixels] of microPixels.entries()) {
+    const ctx: StepContext = { step, dataIndex: step * accum + a, collective, pixels };
     const { grads, shares } = tf.tidy(() => {
       const inputs = method.inputs(tf.tensor4d(pixels, shape), ctx);
       let kept: tf.Tensor | undefined;
@@ -87,15 +88,17 @@ export function computeStep(
     });
     if (sum) tf.dispose(sum);
     sum = grads;
-    const s = shares.dataSync();
+    const s = await shares.data();
     shares.dispose();
     for (let i = 0; i < nParts; i++) parts[i] += s[i] / accum;
-    const x = method.takeAux?.();
-    if (x) {
+    const auxTensor = method.takeAux?.();
+    if (auxTensor) {
+      const x = await auxTensor.data();
+      auxTensor.dispose();
       if (!aux) aux = new Float32Array(x.length);
       for (let i = 0; i < x.length; i++) aux[i] += x[i];
     }
-  });
+  }
   let grads = sum as tf.Tensor[];
   let gradNorm: number;
   const auxLen = aux?.length ?? 0;
@@ -105,7 +108,7 @@ export function computeStep(
     const flat = new Float32Array(n + nParts + auxLen);
     let off = 0;
     for (const g of grads) {
-      flat.set(g.dataSync() as Float32Array, off);
+      flat.set((await g.data()) as Float32Array, off);
       off += g.size;
     }
     flat.set(parts, n);
@@ -125,7 +128,7 @@ export function computeStep(
     if (aux) aux = red.slice(n + nParts);
   } else {
     const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
-    gradNorm = norm.dataSync()[0];
+    gradNorm = (await norm.data())[0];
     norm.dispose();
   }
   return { grads: Object.fromEntries(names.map((n, i) => [n, grads[i]])), parts, gradNorm, aux };

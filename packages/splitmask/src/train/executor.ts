@@ -97,14 +97,14 @@ export function localExecutor(method: TrainMethod, shape: ShardShape): StepExecu
     workers: 1,
     parts: method.parts,
     async step(step, micro) {
-      const c = computeStep(method, micro, shape, step, collective);
+      const c = await computeStep(method, micro, shape, step, collective);
       checkFinite(method, c, step, micro.length);
       applyStep(method, c, step);
       return {
         parts: Array.from(c.parts),
         gradNorm: c.gradNorm,
         scalars: method.scalars(step),
-        monitors: method.monitors?.(step),
+        monitors: await method.monitors?.(step),
       };
     },
     snapshot: async () => snapshotOf(method),

@@ -21,6 +21,8 @@ export interface StepContext {
   /** Micro-batch index over the run: step · accumSteps + micro (data position and randomness). */
   dataIndex: number;
   collective: Collective;
+  /** The shard's raw pixels on the host (what `inputs` gets as a tensor), for host-side augmentation. */
+  pixels: Float32Array;
 }
 
 /** The scheduled scalars of a step, reported in events (lr first). */
@@ -61,11 +63,11 @@ export interface TrainMethod {
    */
   update(grads: Record<string, tf.Tensor>, step: number, extras: Float32Array | undefined): void;
   /**
-   * Optional host-summed side values of a micro-batch (e.g. DINO's teacher-output column sums for its
-   * center), returned by the last `loss` call; the trainer sums them over micro-batches and workers.
+   * Optional side values of a micro-batch kept by the last `loss` call (e.g. DINO's teacher-output column
+   * sums for its center), as a 1-D tensor the trainer reads, frees, and sums over micro-batches and workers.
    */
-  takeAux?(): Float32Array | undefined;
+  takeAux?(): tf.Tensor | undefined;
   /** Optional per-step monitors, read after the update (host numbers). */
-  monitors?(step: number): Record<string, number> | undefined;
+  monitors?(step: number): Promise<Record<string, number> | undefined>;
   dispose(): void;
 }

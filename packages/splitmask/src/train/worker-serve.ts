@@ -116,11 +116,11 @@ export function serveWorker(
       }
       case 'step': {
         if (!method || !shape || !collective) throw new Error('step before init/attach');
-        const c = computeStep(method, req.micro, shape, req.step, collective);
+        const c = await computeStep(method, req.micro, shape, req.step, collective);
         checkFinite(method, c, req.step, req.micro.length);
         applyStep(method, c, req.step);
         const scalars = method.scalars(req.step);
-        const monitors = method.monitors?.(req.step);
+        const monitors = await method.monitors?.(req.step);
         post({
           type: 'stepped',
           parts: Array.from(c.parts),

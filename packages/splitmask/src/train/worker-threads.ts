@@ -43,7 +43,12 @@ function rebuild(info: WorkerErrorInfo, worker: number, step: number | undefined
     e.message = info.message;
     return e;
   }
-  const e = new WorkerError(worker, step, `${info.name}: ${info.message}`);
+  // tfjs-wasm aborts without a message when its 4 GiB heap is exhausted.
+  const hint = /Aborted\(\)/.test(info.message)
+    ? ' (the wasm heap of this worker, 4 GiB, is probably exhausted: use more workers, a smaller train.batchSize' +
+      ' with train.accumSteps, or a smaller model)'
+    : '';
+  const e = new WorkerError(worker, step, `${info.name}: ${info.message}${hint}`);
   if (info.stack) e.stack = `${e.name}: ${e.message}\n--- in the worker ---\n${info.stack}`;
   return e;
 }

@@ -16,9 +16,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tinyConfig, tinySource } from '../../test/tiny';
 import { DINO_TINY_CONFIG, resolveDinoConfig } from '../dino/config';
-import { createDinoTrainer } from '../dino/trainer';
+import { createDinoTrainer, createPretrainer } from '../node-trainers';
 import type { ImageSource } from '../source';
-import { createPretrainer, NonFiniteLossError } from '../trainer';
+import { NonFiniteLossError } from '../trainer';
 import { WorkerError, workerThreads } from './worker-threads';
 
 const workerUrl = fileURLToPath(new URL('../../dist/train-worker.js', import.meta.url));
