@@ -34,7 +34,12 @@ describeEachBackend('TrainMethod contract', () => {
         });
         const m = createMaskedMethod({ config, tokenizer, normalization: norm, role: `contract${role++}` });
         const dispose = m.dispose;
-        return Object.assign(m, { dispose: () => (dispose.call(m), tokenizer.dispose()) });
+        return Object.assign(m, {
+          dispose: () => {
+            dispose.call(m);
+            tokenizer.dispose();
+          },
+        });
       },
     });
   }

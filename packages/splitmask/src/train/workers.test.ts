@@ -141,7 +141,9 @@ describe.skipIf(!built)('worker threads', () => {
       expect(e.loss).toBeCloseTo(one.ev[i].loss, 5);
       expect(e.monitors?.teacherEntropy).toBeCloseTo(one.ev[i].monitors?.teacherEntropy ?? Number.NaN, 4);
     });
-    two.center.forEach((v, i) => expect(v).toBeCloseTo(one.center[i], 5));
+    two.center.forEach((v, i) => {
+      expect(v).toBeCloseTo(one.center[i], 5);
+    });
   });
 
   test('a checkpoint written with 2 workers resumes with 1 and with 2, continuing the same run', async () => {
