@@ -106,11 +106,14 @@ describe.runIf(webgpuEnabled())('WGSL GEMM [webgpu]', { timeout: 120_000 }, () =
     await expectCloseAsync(db, tf.fill([4], 3));
   });
 
-  test('sumRows matches float64 across the 64-column workgroups and odd row counts', async () => {
+  test('sumRows matches float64 across the 64-column workgroups, odd row counts and row chunks', async () => {
+    // 256 rows per chunk: 1000 rows take a partial-sum pass and a second pass over 4 chunks.
     for (const [r, d] of [
       [1, 1],
       [5, 63],
       [131, 129],
+      [256, 3],
+      [1000, 65],
     ]) {
       const x = tf.randomNormal([r, d], 0, 1, 'float32', r) as tf.Tensor2D;
       const xd = (await x.data()) as Float32Array;

@@ -12,6 +12,7 @@ import {
   dispatch,
   grid1d,
   type KernelArgs,
+  MAX_GROUPS,
   output,
   release,
   type Uniform,
@@ -94,18 +95,39 @@ function gemmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   return [c, ...pre];
 }
 
+/** Rows per workgroup of the column-sum passes: ≥ 64 rows of work each, ≤ 65535 chunks. */
+export function rowChunk(rows: number): number {
+  return Math.max(256, Math.ceil(rows / MAX_GROUPS));
+}
+
+/** Sums `x` [R, D] (as tensor info) over rows into `out` [D], in one or two dispatches. */
+function columnSums(backend: unknown, x: tf.TensorInfo, out: tf.TensorInfo): void {
+  const [rows, cols] = x.shape;
+  const chunk = rowChunk(rows);
+  const chunks = Math.ceil(rows / chunk);
+  const pass = (src: tf.TensorInfo, dst: tf.TensorInfo, r: number, c: number) =>
+    dispatch(backend, {
+      key: 'splitmask_sum_rows',
+      shader: () => SUM_ROWS_SHADER,
+      outputs: [dst],
+      inputs: [src],
+      uniforms: [{ i: r }, { i: cols }, { i: c }],
+      workgroups: [Math.ceil(cols / 64), Math.ceil(r / c), 1],
+    });
+  if (chunks === 1) {
+    pass(x, out, rows, Math.max(rows, 1));
+    return;
+  }
+  const partial = output(backend, [chunks, cols]);
+  pass(x, partial, rows, chunk);
+  pass(partial, out, chunks, chunks);
+  release(backend, partial);
+}
+
 function sumRowsKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
-  const [rows, cols] = x.shape; // x: [R, D] → [D]
-  const out = output(backend, [cols]);
-  dispatch(backend, {
-    key: 'splitmask_sum_rows',
-    shader: () => SUM_ROWS_SHADER,
-    outputs: [out],
-    inputs: [x],
-    uniforms: [{ i: rows }, { i: cols }],
-    workgroups: [Math.ceil(cols / 64), 1, 1],
-  });
+  const out = output(backend, [x.shape[1]]); // x: [R, D] → [D]
+  columnSums(backend, x, out);
   return out;
 }
 
@@ -206,14 +228,24 @@ function layerNormGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
     uniforms,
     workgroups: grid1d(rows),
   });
+  const chunk = rowChunk(rows);
+  const chunks = Math.ceil(rows / chunk);
+  // One chunk: the pass writes dγ, dβ. More: it writes [chunks, D] partials, summed by columnSums.
+  const [pw, pb] = chunks === 1 ? [dw, db] : [output(backend, [chunks, d]), output(backend, [chunks, d])];
   dispatch(backend, {
     key: 'splitmask_ln_bwd_params',
     shader: () => LN_BACKWARD_PARAMS_SHADER,
-    outputs: [dw, db],
+    outputs: [pw, pb],
     inputs: [x, stats, dy],
-    uniforms,
-    workgroups: [Math.ceil(d / 64), 1, 1],
+    uniforms: [{ i: rows }, { i: d }, { i: chunks === 1 ? Math.max(rows, 1) : chunk }],
+    workgroups: [Math.ceil(d / 64), chunks, 1],
   });
+  if (chunks > 1) {
+    columnSums(backend, pw, dw);
+    columnSums(backend, pb, db);
+    release(backend, pw);
+    release(backend, pb);
+  }
   return [dx, dw, db];
 }
 

@@ -60,6 +60,7 @@ describe.runIf(webgpuEnabled())('WGSL LayerNorm and cross-entropy [webgpu]', { t
     [[2, 5, 63], 1e-6],
     [[131, 65], 1e-6],
     [[4, 200], 1e-5],
+    [[3, 200, 33], 1e-6], // 600 rows: dγ, dβ in three row chunks and a second pass
   ] as [number[], number][])(
     'layerNorm %j (eps %f): y, dx, dγ, dβ match float64 and the unfused ops',
     async (shape, eps) => {

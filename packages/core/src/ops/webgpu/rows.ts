@@ -103,9 +103,13 @@ fn main(${BUILTINS}) {
 }
 `;
 
-/** LayerNorm backward, dγ and dβ per column. Bindings: dw, db, x, stats, dy, uniforms {rows, d}. */
+/**
+ * LayerNorm backward, dγ and dβ per column, in row chunks as SUM_ROWS_SHADER: partial sums
+ * [chunks, D] each, reduced by a column-sum pass when there is more than one chunk.
+ * Bindings: dw, db, x, stats, dy, uniforms {rows, d, chunk}.
+ */
 export const LN_BACKWARD_PARAMS_SHADER = /* wgsl */ `
-struct U { rows: i32, d: i32, p0: i32, p1: i32 };
+struct U { rows: i32, d: i32, chunk: i32, p0: i32 };
 @group(0) @binding(0) var<storage, read_write> dw: array<f32>;
 @group(0) @binding(1) var<storage, read_write> db: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
@@ -117,10 +121,12 @@ var<workgroup> pb: array<f32, 256>;
 @compute @workgroup_size(64, 4, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let col = i32(wid.x) * 64 + i32(lid.x);
+  let r0 = i32(wid.y) * u.chunk;
+  let r1 = min(u.rows, r0 + u.chunk);
   var sw = 0.0;
   var sb = 0.0;
   if (col < u.d) {
-    for (var r = i32(lid.y); r < u.rows; r += 4) {
+    for (var r = r0 + i32(lid.y); r < r1; r += 4) {
       let g = dy[r * u.d + col];
       sw += g * (x[r * u.d + col] - stats[2 * r]) * stats[2 * r + 1];
       sb += g;
@@ -131,8 +137,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   pb[k] = sb;
   workgroupBarrier();
   if (lid.y == 0u && col < u.d) {
-    dw[col] = pw[lid.x] + pw[64u + lid.x] + pw[128u + lid.x] + pw[192u + lid.x];
-    db[col] = pb[lid.x] + pb[64u + lid.x] + pb[128u + lid.x] + pb[192u + lid.x];
+    let o = i32(wid.y) * u.d + col;
+    dw[o] = pw[lid.x] + pw[64u + lid.x] + pw[128u + lid.x] + pw[192u + lid.x];
+    db[o] = pb[lid.x] + pb[64u + lid.x] + pb[128u + lid.x] + pb[192u + lid.x];
   }
 }
 `;
