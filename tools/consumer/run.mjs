@@ -85,6 +85,29 @@ const thirdParty = {
   browser: [`@tensorflow/tfjs-core@${TFJS}`],
 };
 
+// Dependency direction (STYLE: core ← masking, tokenizers, vit, losses, datasets ← splitmask, eval ← the
+// app): a package may depend only on packages of a lower layer, so no library imports an application.
+const LAYER = {
+  '@splitmask/core': 0,
+  '@splitmask/masking': 1,
+  '@splitmask/tokenizers': 1,
+  '@splitmask/vit': 1,
+  '@splitmask/losses': 1,
+  '@splitmask/datasets': 1,
+  '@splitmask/eval': 2,
+  '@splitmask/splitmask': 2,
+  splitmask: 3,
+};
+for (const p of packages) {
+  const deps = Object.keys({ ...p.pkg.dependencies, ...p.pkg.peerDependencies }).filter((d) => d in LAYER);
+  const up = deps.filter((d) => !(LAYER[d] < LAYER[p.pkg.name]));
+  report(
+    `${p.pkg.name} depends only on lower layers`,
+    p.pkg.name in LAYER && up.length === 0,
+    `depends on ${up.join(', ')}`,
+  );
+}
+
 if (!args.has('--no-build')) {
   const r = sh('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: ROOT });
   report('build every package', r.code === 0, r.out);
