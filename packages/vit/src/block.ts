@@ -15,6 +15,7 @@ import {
   InvalidArgumentError,
   layerNorm,
   linear,
+  linearGelu,
   ShapeError,
 } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -123,7 +124,10 @@ function blockForward(
       : [0, 0];
   const a = attention(p.attn, layerNorm(x, p.norm1, cfg.layerNormEps), cfg.numHeads, withAttn);
   const x1 = residual(x, a.out, p.ls1?.gamma, rate, seeds[0], opts.dropPathRows);
-  const h = gelu(lin(p.mlp.fc1, layerNorm(x1, p.norm2, cfg.layerNormEps)));
+  const n2 = layerNorm(x1, p.norm2, cfg.layerNormEps);
+  // linearGelu: on webgpu the bias and GELU run in the GEMM's epilogue; elsewhere gelu(linear(...)).
+  const fc1 = p.mlp.fc1;
+  const h = fc1.bias ? linearGelu(n2, fc1.weight, fc1.bias) : gelu(lin(fc1, n2));
   const x2 = residual(x1, lin(p.mlp.fc2, h), p.ls2?.gamma, rate, seeds[1], opts.dropPathRows);
   return { x: x2, attn: a.attn };
 }
