@@ -20,9 +20,8 @@ import {
   type DinoEvent,
   dinoArch,
   resolveDinoConfig,
-  runDino,
 } from '@splitmask/splitmask';
-import { listCheckpoints } from '@splitmask/splitmask/node';
+import { listCheckpoints, runDino } from '@splitmask/splitmask/node';
 import { initVitParams } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import { intFlag, numberFlag, type ParsedArgs, readConfigFile } from './cli-args';
@@ -174,6 +173,7 @@ export async function pretrainDino(
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   let bar: ReturnType<typeof createProgressBar> | undefined;
   let first: DinoEvent | undefined;
   const checkpointDir = join(out, 'checkpoints');
@@ -204,6 +204,7 @@ export async function pretrainDino(
     });
   } finally {
     process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     bar?.done();
   }
   if (r.resumedFrom) log(`resumed from ${r.resumedFrom}`);

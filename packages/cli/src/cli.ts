@@ -13,7 +13,6 @@ import {
   buildTokenizer,
   ConfigError,
   createArraySource,
-  createPretrainer,
   DEFAULT_CONFIG,
   imagesOf,
   mergeConfigInputs,
@@ -21,6 +20,7 @@ import {
   resolvePretrainConfig,
   type TrainEvent,
 } from '@splitmask/splitmask';
+import { createPretrainer } from '@splitmask/splitmask/node';
 import { saveTokenizer } from '@splitmask/tokenizers/node';
 import { type FlagSpec, intFlag, numberFlag, type ParsedArgs, parseArgs, readConfigFile } from './cli-args';
 import { pretrainDino } from './cli-dino';
@@ -261,6 +261,7 @@ async function pretrain(args: ParsedArgs): Promise<number> {
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const events: TrainEvent[] = [];
   try {
     for await (const ev of trainer.run({ signal: ctl.signal })) {
@@ -269,6 +270,7 @@ async function pretrain(args: ParsedArgs): Promise<number> {
     }
   } finally {
     process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     progress.done();
   }
   if (ctl.signal.aborted) {
