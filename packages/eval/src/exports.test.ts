@@ -10,6 +10,7 @@ test('main entry exports', () => {
     'arraySource',
     'classBalancedSubset',
     'createFinetuneOptimizer',
+    'createSupervisedMethod',
     'datasetSource',
     'encodeFeatures',
     'evaluateClassifier',
@@ -32,6 +33,7 @@ test('main entry exports', () => {
     'sampleGamma',
     'sampleMixup',
     'selectImages',
+    'supervisedMethodFactory',
     'trainLinearProbe',
   ]);
 });

@@ -10,22 +10,21 @@
 import {
   type AdamW,
   cloneParams,
-  cosineSchedule,
   createAdamW,
   createRng,
   disposeParams,
-  flattenParams,
   InvalidArgumentError,
   layerDecayScales,
   ShapeError,
   toVariables,
 } from '@splitmask/core';
 import { labelSmoothingCrossEntropy, softTargetCrossEntropy } from '@splitmask/losses';
+import { createSession, type ImageSource, type Parallelism } from '@splitmask/splitmask';
 import { initVitParams, resolveVitConfig, type VitConfig, type VitParams, vitClassify } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Normalization } from './features';
 import { type ClassificationMetrics, metricsFromLogits } from './metrics';
-import { applyMixup, sampleMixup } from './mixup';
+import { createSupervisedMethod, type SupervisedMethodOptions } from './supervised';
 
 /** Images in memory with labels: pixels [N·S·S·C] in [0, 1], labels [N]. */
 export interface LabeledImages {
@@ -70,6 +69,10 @@ export interface FinetuneOptions {
   evalEvery?: number;
   /** Called after each epoch (host reads happen here, at the loop edge). */
   onEpoch?: (e: FinetuneEpoch) => void;
+  /** Data-parallel worker threads (`workerThreads(n)` from `@splitmask/splitmask/node`); default this thread. */
+  parallel?: Parallelism;
+  /** URL of this package's ES module for the workers (default: `import.meta.resolve('@splitmask/eval')`). */
+  methodModule?: string;
 }
 
 /** One epoch's record. */
@@ -148,10 +151,20 @@ export function finetuneLoss(
   images: tf.Tensor4D,
   targets: tf.Tensor2D | tf.Tensor1D,
   cfg: VitConfig,
-  o: { seed: number; smoothing?: number; training?: boolean },
+  o: {
+    seed: number;
+    smoothing?: number;
+    training?: boolean;
+    /** Global rows of this batch for drop-path masks (a data-parallel shard). */
+    dropPathRows?: { total: number; rows: Int32Array };
+  },
 ): tf.Scalar {
   return tf.tidy(() => {
-    const logits = vitClassify(params, images, cfg, { training: o.training ?? true, seed: o.seed });
+    const logits = vitClassify(params, images, cfg, {
+      training: o.training ?? true,
+      seed: o.seed,
+      dropPathRows: o.dropPathRows,
+    });
     return targets.rank === 2
       ? softTargetCrossEntropy(logits, targets as tf.Tensor2D)
       : labelSmoothingCrossEntropy(logits, targets as tf.Tensor1D, o.smoothing ?? 0.1);
@@ -266,8 +279,50 @@ export async function evaluateClassifier(
   }
 }
 
+/** The labelled training images as a loop source: epoch permutations, horizontal flips, labels. */
+function labeledSource(
+  train: LabeledImages,
+  cfg: VitConfig,
+  bs: number,
+  stepsPerEpoch: number,
+  o: { seed: number; hflip: boolean },
+): ImageSource {
+  const rng = createRng(o.seed);
+  const { imageSize: s, inChans: c } = cfg;
+  let cached: { epoch: number; perm: Int32Array } | undefined;
+  const rowsOf = (index: number) => {
+    const epoch = Math.floor(index / stepsPerEpoch);
+    if (cached?.epoch !== epoch) cached = { epoch, perm: rng.split(0).split(epoch).permutation(train.count) };
+    const k = index % stepsPerEpoch;
+    return cached.perm.subarray(k * bs, (k + 1) * bs);
+  };
+  return {
+    imageSize: s,
+    channels: c,
+    length: train.count,
+    normalization: { mean: Array(c).fill(0), std: Array(c).fill(1) }, // the method normalises
+    batch(index) {
+      const idx = rowsOf(index);
+      const frng = rng.split(2).split(index);
+      const flip = o.hflip ? Array.from(idx, () => frng.random() < 0.5) : undefined;
+      return gatherBatch(train, idx, s, c, flip);
+    },
+    labels: (index) => Int32Array.from(rowsOf(index), (i) => train.labels[i] as number),
+  };
+}
+
+/** This module's URL for workers (`MethodSpec.module`); undefined where `import.meta.resolve` is missing. */
+function ownModuleUrl(): string | undefined {
+  try {
+    return (import.meta as { resolve?: (s: string) => string }).resolve?.('@splitmask/eval');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Fine-tunes `encoder` on `train`; evaluates on `test` when given. → FinetuneResult (caller disposes).
+ * Fine-tunes `encoder` on `train` on @splitmask/splitmask's training loop (in this thread, or on
+ * `parallel` worker threads); evaluates on `test` when given. → FinetuneResult (caller disposes).
  * @example
  * const res = await finetune(encoder, encCfg, train, { numClasses: 10, epochs: 10, seed: 0 }, test);
  * console.log(res.history.at(-1)?.eval?.top1); res.dispose();
@@ -282,74 +337,85 @@ export async function finetune(
   const o = resolve(options);
   const rng = createRng(o.seed);
   const { params: init, cfg } = initClassifierParams(encoder, encoderCfg, o, rng.split(3));
-  checkData(train, cfg, o.numClasses, 'train set');
-  if (test) checkData(test, cfg, o.numClasses, 'test set');
+  try {
+    checkData(train, cfg, o.numClasses, 'train set');
+    if (test) checkData(test, cfg, o.numClasses, 'test set');
+  } catch (e) {
+    disposeParams(init);
+    throw e;
+  }
   const role = `finetune${ftCounter++}`;
-  const params = toVariables(init, role) as unknown as VitParams; // leaves are Variables
-  disposeParams(init);
-  const vars = flattenParams<tf.Variable>(params);
-  const opt = createFinetuneOptimizer(vars, cfg, { ...o, role: `${role}/optim` });
   const bs = Math.min(o.batchSize, train.count);
   const stepsPerEpoch = Math.floor(train.count / bs);
   const total = o.epochs * stepsPerEpoch;
-  const schedule = cosineSchedule({
-    base: o.lr,
-    final: o.minLr,
-    warmupSteps: Math.min(o.warmupEpochs * stepsPerEpoch, Math.floor(0.1 * total)),
+  const methodOptions: SupervisedMethodOptions = {
+    cfg,
     totalSteps: total,
-  });
-  const { imageSize: s, inChans: c } = cfg;
-  const labels = Int32Array.from(train.labels);
-  const mix = {
-    mixupAlpha: o.mixupAlpha,
-    cutmixAlpha: o.cutmixAlpha,
-    prob: o.mixupProb,
-    switchProb: o.switchProb,
+    warmupSteps: Math.min(o.warmupEpochs * stepsPerEpoch, Math.floor(0.1 * total)),
+    lr: o.lr,
+    minLr: o.minLr,
+    weightDecay: o.weightDecay,
+    layerDecay: o.layerDecay,
+    labelSmoothing: o.labelSmoothing,
+    mixup: {
+      mixupAlpha: o.mixupAlpha,
+      cutmixAlpha: o.cutmixAlpha,
+      prob: o.mixupProb,
+      switchProb: o.switchProb,
+    },
+    normalization: o.normalization,
+    seed: o.seed,
   };
+  const method = createSupervisedMethod(methodOptions, role, init);
+  disposeParams(init);
+  const params = method.tree as VitParams; // leaves are Variables
+  const source = labeledSource(train, cfg, bs, stepsPerEpoch, o);
+  let url: string | undefined;
+  if (o.parallel && o.parallel.workers > 1) {
+    url = o.methodModule ?? ownModuleUrl();
+    if (!url) {
+      method.dispose();
+      throw new InvalidArgumentError(
+        "finetune: workers need this package's module URL; pass methodModule (e.g. import.meta.resolve('@splitmask/eval'))",
+      );
+    }
+  }
+  const session = await createSession({
+    method,
+    spec: {
+      normalization: source.normalization,
+      module: url ? { url, export: 'supervisedMethodFactory', options: methodOptions } : undefined,
+    },
+    train: { steps: total, batchSize: bs, checkpointEvery: 0 },
+    source,
+    role,
+    parallel: o.parallel,
+    gatherFloats: bs * cfg.embedDim,
+  });
   const history: FinetuneEpoch[] = [];
+  let sum = 0;
   try {
-    for (let epoch = 0; epoch < o.epochs; epoch++) {
-      const perm = rng.split(0).split(epoch).permutation(train.count);
-      const losses: tf.Scalar[] = [];
-      for (let k = 0; k < stepsPerEpoch; k++) {
-        const step = epoch * stepsPerEpoch + k;
-        const idx = perm.subarray(k * bs, (k + 1) * bs);
-        const frng = rng.split(2).split(step);
-        const flip = o.hflip ? Array.from(idx, () => frng.random() < 0.5) : undefined;
-        const pixels = gatherBatch(train, idx, s, c, flip);
-        const sample = sampleMixup(rng.split(1).split(step), mix, s, s);
-        const seed = (o.seed * 7919 + step) % 2147483647;
-        losses.push(
-          tf.tidy(() => {
-            const x = normalize(tf.tensor4d(pixels, [bs, s, s, c]), o.normalization);
-            const y = tf.tensor1d(
-              Int32Array.from(idx, (i) => labels[i] as number),
-              'int32',
-            );
-            const { images, targets } = applyMixup(x, y, o.numClasses, sample, o.labelSmoothing);
-            const { value, grads } = tf.variableGrads(
-              () => finetuneLoss(params, images, targets, cfg, { seed }),
-              Object.values(vars),
-            );
-            opt.step(grads, { lr: schedule(step) });
-            return value;
-          }),
-        );
-      }
-      const mean = tf.tidy(() => tf.mean(tf.stack(losses)));
-      const loss = (await mean.data())[0] as number;
-      tf.dispose([mean, ...losses]);
-      const rec: FinetuneEpoch = { epoch, loss, lr: schedule(Math.max(0, (epoch + 1) * stepsPerEpoch - 1)) };
-      if (test && ((epoch + 1) % o.evalEvery === 0 || epoch === o.epochs - 1))
+    for await (const ev of session.run()) {
+      sum += ev.loss;
+      if (ev.step % stepsPerEpoch !== 0) continue;
+      const epoch = ev.step / stepsPerEpoch - 1;
+      const rec: FinetuneEpoch = { epoch, loss: sum / stepsPerEpoch, lr: ev.lr };
+      sum = 0;
+      if (test && ((epoch + 1) % o.evalEvery === 0 || epoch === o.epochs - 1)) {
+        await session.syncParams();
         rec.eval = await evaluateClassifier(params, cfg, test, { normalization: o.normalization });
+      }
       history.push(rec);
       o.onEpoch?.(rec);
     }
   } catch (e) {
-    disposeParams(params);
+    await session.dispose();
     throw e;
-  } finally {
-    opt.dispose();
   }
-  return { params, cfg, history, dispose: () => disposeParams(params) };
+  // The classifier outlives the session (which frees the method, its optimizer and the workers).
+  const trained = cloneParams(params);
+  await session.dispose();
+  const kept = toVariables(trained, role) as unknown as VitParams; // leaves are Variables
+  disposeParams(trained);
+  return { params: kept, cfg, history, dispose: () => disposeParams(kept) };
 }

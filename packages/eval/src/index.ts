@@ -27,3 +27,5 @@ export { PLOT_COLORS, plotConfusion, plotCurves } from './plot';
 export type { ReportRow } from './report';
 export { markdownTable, metricsMarkdown } from './report';
 export { classBalancedSubset, selectImages } from './subset';
+export type { SupervisedMethodOptions } from './supervised';
+export { createSupervisedMethod, supervisedMethodFactory } from './supervised';

@@ -70,7 +70,7 @@ export { createDinoMethod } from './methods/dino';
 export type { MaskedMethodOptions } from './methods/masked';
 export { createMaskedMethod } from './methods/masked';
 export type { HostTensor, MethodSpec } from './methods/spec';
-export { createTrainMethod, tokenizerSpec } from './methods/spec';
+export { createTrainMethod, loadTrainMethod, tokenizerSpec } from './methods/spec';
 export type { Series, SplitRow } from './pictures';
 export { drawSplits, plotSeries, tokenColor } from './pictures';
 export type { Color, RgbaImage } from './raster';

@@ -19,6 +19,8 @@ export interface ImageSource {
   readonly normalization: Normalization;
   /** Micro-batch `index` of `batchSize` images, [B·S·S·C]. */
   batch(index: number, batchSize: number): Float32Array | Promise<Float32Array>;
+  /** Labels of micro-batch `index` (supervised methods), [B] int32 class ids. */
+  labels?(index: number, batchSize: number): Int32Array | Promise<Int32Array>;
 }
 
 /** An in-memory set of equally sized uint8 images (e.g. Fashion-MNIST), with labels for evaluation. */

@@ -149,6 +149,18 @@ export async function createSession(o: {
           gatherFloats: o.gatherFloats,
         })
       : inThread(method, source, o.train.batchSize);
+  if (executor.workers > 1 && !o.loaded) {
+    // Workers start from this thread's weights (a fine-tuning start, or any method's own init).
+    const snap = snapshotOf(method);
+    try {
+      await executor.restore(snap.tensors, snap.optimizer);
+    } catch (e) {
+      await executor.dispose();
+      throw e;
+    } finally {
+      for (const t of Object.values(snap.tensors)) t.dispose();
+    }
+  }
   let loop: Awaited<ReturnType<typeof createTrainLoop>>;
   try {
     loop = await createTrainLoop({

@@ -19,12 +19,19 @@ export interface HostTensor {
   data: Float32Array;
 }
 
-/** Everything needed to build a method anywhere. */
+/**
+ * Everything needed to build a method anywhere: a built-in method's config (SplitMask, BEiT, DINO), or a
+ * method from another module (`module`: an ES module URL whose export `export` is called as
+ * `factory(options, role)` in each worker — how @splitmask/eval's supervised method runs on workers).
+ * A worker's weights are then set from the main thread's, so the factory's initialisation does not matter.
+ */
 export interface MethodSpec {
-  config: PretrainConfig | DinoConfig;
+  config?: PretrainConfig | DinoConfig;
   normalization: Normalization;
   /** The frozen tokenizer of SplitMask/BEiT: its config and `toTensors()` as host arrays. */
   tokenizer?: { config: CodebookTokenizerConfig; tensors: Record<string, HostTensor> };
+  /** A method defined outside this package (structured-clone-able options). */
+  module?: { url: string; export: string; options: unknown };
 }
 
 /** Host copies of a tokenizer's defining tensors, for a spec (async reads: works on every backend). */
@@ -48,6 +55,12 @@ export function createTrainMethod(
   tokenizer?: Tokenizer,
 ): { method: TrainMethod; ownTokenizer?: Tokenizer } {
   const cfg = spec.config;
+  if (!cfg) {
+    throw new SplitmaskError(
+      'INVALID_ARGUMENT',
+      'createTrainMethod: the spec has no config (a module spec is built by loadTrainMethod)',
+    );
+  }
   if (cfg.method === 'dino')
     return { method: createDinoMethod({ config: cfg, normalization: spec.normalization, role }) };
   let own: Tokenizer | undefined;
@@ -69,4 +82,21 @@ export function createTrainMethod(
     role,
   });
   return { method, ownTokenizer: own };
+}
+
+/**
+ * Builds the method of any spec: a module spec by importing its module (async), else `createTrainMethod`.
+ * @example const method = await loadTrainMethod(spec, 'w0');
+ */
+export async function loadTrainMethod(spec: MethodSpec, role: string): Promise<TrainMethod> {
+  if (!spec.module) return createTrainMethod(spec, role).method;
+  const mod = (await import(/* @vite-ignore */ spec.module.url)) as Record<string, unknown>;
+  const factory = mod[spec.module.export];
+  if (typeof factory !== 'function') {
+    throw new SplitmaskError(
+      'INVALID_ARGUMENT',
+      `method module ${spec.module.url} has no function export '${spec.module.export}'`,
+    );
+  }
+  return (factory as (options: unknown, role: string) => TrainMethod)(spec.module.options, role);
 }

@@ -9,7 +9,7 @@
 import { SplitmaskError } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Collective } from './collective';
-import type { StepContext, TrainMethod } from './method';
+import type { MicroBatch, StepContext, TrainMethod } from './method';
 
 /** A loss part or the gradient norm became NaN or ±Inf: names the step, the micro-batches and the part. */
 export class NonFiniteLossError extends SplitmaskError {
@@ -56,26 +56,29 @@ function flatSize(ts: tf.Tensor[]): number {
 /**
  * Steps 1–3: gradients of `method` on this shard's micro-batches, all-reduced, parts and norm on the host.
  * Host reads are async (`data()`), so the step also runs on backends without synchronous readback (webgpu).
- * @example const c = await computeStep(method, [pixels], [64, 28, 28, 1], step, localCollective(64));
+ * @example const c = await computeStep(method, [{ pixels }], [64, 28, 28, 1], step, localCollective(64));
  */
 export async function computeStep(
   method: TrainMethod,
-  microPixels: Float32Array[],
+  micro: MicroBatch[],
   shape: ShardShape,
   step: number,
   collective: Collective,
 ): Promise<ComputedStep> {
   const names = Object.keys(method.params);
   const vars = names.map((n) => method.params[n]);
-  const accum = microPixels.length;
+  const accum = micro.length;
+  const per = shape[1] * shape[2] * shape[3];
   const nParts = method.parts.length;
   const parts = new Float32Array(nParts);
   let sum: tf.Tensor[] | undefined;
   let aux: Float32Array | undefined;
-  for (const [a, pixels] of microPixels.entries()) {
-    const ctx: StepContext = { step, dataIndex: step * accum + a, collective, pixels };
+  for (const [a, { pixels, labels }] of micro.entries()) {
+    const ctx: StepContext = { step, dataIndex: step * accum + a, collective, pixels, labels };
+    // [shard rows, S, S, C]; a fullBatchInputs method gets the global micro-batch and slices it itself.
+    const rows = pixels.length / per;
     const { grads, shares } = tf.tidy(() => {
-      const inputs = method.inputs(tf.tensor4d(pixels, shape), ctx);
+      const inputs = method.inputs(tf.tensor4d(pixels, [rows, shape[1], shape[2], shape[3]]), ctx);
       let kept: tf.Tensor | undefined;
       const r = tf.variableGrads(() => {
         const p = method.loss(inputs, ctx);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MethodSpec } from '../methods/spec';
 import { localCollective } from './collective';
 import { applyStep, checkFinite, computeStep, type ShardShape } from './engine';
-import type { StepScalars, TrainMethod } from './method';
+import type { MicroBatch, StepScalars, TrainMethod } from './method';
 
 /** What one executed step reports (global values, identical on every worker). */
 export interface StepReport {
@@ -26,8 +26,8 @@ export interface Snapshot {
 export interface StepExecutor {
   readonly workers: number;
   readonly parts: readonly string[];
-  /** Runs optimiser step `step` on the global micro-batches (each [B·S·S·C]); throws NonFiniteLossError before any update. */
-  step(step: number, micro: Float32Array[]): Promise<StepReport>;
+  /** Runs optimiser step `step` on the global micro-batches (pixels [B·S·S·C], labels [B]); throws NonFiniteLossError before any update. */
+  step(step: number, micro: MicroBatch[]): Promise<StepReport>;
   /** Current params, buffers, optimizer moments and extra tensors under their checkpoint keys (caller disposes). */
   snapshot(): Promise<Snapshot>;
   /** Assigns a checkpoint's tensors (keys as in `snapshot`) and optimizer counters. */

@@ -23,6 +23,14 @@ export interface StepContext {
   collective: Collective;
   /** The shard's raw pixels on the host (what `inputs` gets as a tensor), for host-side augmentation. */
   pixels: Float32Array;
+  /** The rows' labels, when the source has them (supervised methods). */
+  labels?: Int32Array;
+}
+
+/** One micro-batch on the host: raw pixels [B·S·S·C] and, for supervised sources, labels [B]. */
+export interface MicroBatch {
+  pixels: Float32Array;
+  labels?: Int32Array;
 }
 
 /** The scheduled scalars of a step, reported in events (lr first). */
@@ -43,6 +51,11 @@ export interface TrainMethod {
   /** Non-trainable Variables checkpointed as `state.<name>` (DINO's teacher and center). */
   readonly buffers: Record<string, tf.Variable>;
   readonly optimizer: AdamW;
+  /**
+   * `inputs` receives the whole global micro-batch (pixels and labels) on every worker and returns only
+   * this shard's rows: for augmentation that couples rows (mixup/cutmix pair row i with row B−1−i).
+   */
+  readonly fullBatchInputs?: boolean;
   /** Host tensors that define the method besides Variables (the tokenizer codebook), checkpointed as `<key>`. */
   readonly extraTensors: Record<string, tf.Tensor>;
   /** JSON that, with `extraTensors`, rebuilds the method (the tokenizer config). */

@@ -14,7 +14,7 @@ import type { CheckpointManager, LoadedCheckpoint } from '../checkpoint';
 import type { ImageSource } from '../source';
 import type { ShardShape } from './engine';
 import { localExecutor, type StepExecutor, type StepReport } from './executor';
-import type { StepScalars, TrainMethod } from './method';
+import type { MicroBatch, StepScalars, TrainMethod } from './method';
 
 /** What the loop reports after each optimiser step. */
 export interface TrainEvent {
@@ -96,9 +96,13 @@ export async function createTrainLoop(o: TrainLoopOptions) {
   const t0 = Date.now();
   // The next step's batches load while the current step computes (worker executors only; in this thread
   // the step is synchronous and loading overlaps nothing).
-  let prefetch: { step: number; batches: Promise<Float32Array[]> } | undefined;
+  let prefetch: { step: number; batches: Promise<MicroBatch[]> } | undefined;
+  const loadOne = async (index: number): Promise<MicroBatch> => {
+    const pixels = await source.batch(index, batchSize);
+    return source.labels ? { pixels, labels: await source.labels(index, batchSize) } : { pixels };
+  };
   const load = (s: number) =>
-    Promise.all(Array.from({ length: accumSteps }, (_, a) => source.batch(s * accumSteps + a, batchSize)));
+    Promise.all(Array.from({ length: accumSteps }, (_, a) => loadOne(s * accumSteps + a)));
 
   async function save(): Promise<string> {
     if (!o.checkpoints) throw new RangeError('saveCheckpoint: no checkpoint folder was given');

@@ -6,11 +6,11 @@
  */
 import { initBackend } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { createTrainMethod, type HostTensor, type MethodSpec } from '../methods/spec';
+import { type HostTensor, loadTrainMethod, type MethodSpec } from '../methods/spec';
 import { type Collective, gatherCollective, shardOf } from './collective';
 import { applyStep, checkFinite, computeStep, type ShardShape } from './engine';
 import { restoreInto, snapshotOf } from './executor';
-import type { TrainMethod } from './method';
+import type { MicroBatch, TrainMethod } from './method';
 import { type ExchangeSizes, sharedExchange } from './shared-exchange';
 
 /** Requests from the pool. */
@@ -27,7 +27,7 @@ export type WorkerRequest =
       role: string;
     }
   | { type: 'attach'; sab: SharedArrayBuffer; sizes: ExchangeSizes }
-  | { type: 'step'; step: number; micro: Float32Array[] }
+  | { type: 'step'; step: number; micro: MicroBatch[] }
   | { type: 'snapshot' }
   | {
       type: 'restore';
@@ -47,7 +47,7 @@ export interface WorkerErrorInfo {
 
 /** Replies, one per request. */
 export type WorkerReply =
-  | { type: 'ready'; paramFloats: number }
+  | { type: 'ready'; paramFloats: number; fullBatchInputs: boolean }
   | { type: 'ok' }
   | {
       type: 'stepped';
@@ -100,11 +100,11 @@ export function serveWorker(
       case 'init': {
         init = req;
         await initBackend(req.backend as Parameters<typeof initBackend>[0]);
-        method = createTrainMethod(req.spec, `${req.role}/w${req.index}`).method;
+        method = await loadTrainMethod(req.spec, `${req.role}/w${req.index}`);
         const shard = shardOf(req.index, req.count, req.batchSize);
         shape = [shard.size, req.imageSize, req.imageSize, req.channels];
         const paramFloats = Object.values(method.params).reduce((n, v) => n + v.size, 0);
-        post({ type: 'ready', paramFloats });
+        post({ type: 'ready', paramFloats, fullBatchInputs: method.fullBatchInputs === true });
         return;
       }
       case 'attach': {

@@ -90,6 +90,7 @@ export function workerThreads(n: number | 'auto', options: WorkerThreadsOptions 
       let currentStep: number | undefined;
       let failure: Error | undefined;
       let closing = false;
+      let fullBatch = false;
 
       const fail = (w: number, message: string) => {
         if (closing) return;
@@ -132,7 +133,9 @@ export function workerThreads(n: number | 'auto', options: WorkerThreadsOptions 
         const ready = await all((index) => [
           { type: 'init', spec, backend, index, count: workers, batchSize, imageSize, channels, role },
         ]);
-        const paramFloats = (ready[0] as Extract<WorkerReply, { type: 'ready' }>).paramFloats;
+        const first = ready[0] as Extract<WorkerReply, { type: 'ready' }>;
+        const paramFloats = first.paramFloats;
+        fullBatch = first.fullBatchInputs;
         // One slot holds [grads, parts, aux] or a gathered gradient; scratch holds a step's gathers.
         const sizes: ExchangeSizes = {
           workers,
@@ -159,8 +162,17 @@ export function workerThreads(n: number | 'auto', options: WorkerThreadsOptions 
             const extra = batchSize % workers;
             const lo = w * base + Math.min(w, extra);
             const size = base + (w < extra ? 1 : 0);
-            const rows = micro.map((m) => m.slice(lo * per, (lo + size) * per));
-            return [{ type: 'step', step, micro: rows }, rows.map((r) => r.buffer as ArrayBuffer)];
+            // Rows of worker w (the whole micro-batch for fullBatchInputs methods), copied so each can be transferred.
+            const rows = micro.map((m) =>
+              fullBatch
+                ? { pixels: m.pixels.slice(), labels: m.labels?.slice() }
+                : {
+                    pixels: m.pixels.slice(lo * per, (lo + size) * per),
+                    labels: m.labels?.slice(lo, lo + size),
+                  },
+            );
+            const transfer = rows.flatMap((r) => [r.pixels.buffer, ...(r.labels ? [r.labels.buffer] : [])]);
+            return [{ type: 'step', step, micro: rows }, transfer as ArrayBuffer[]];
           });
           const r = replies[0] as Extract<WorkerReply, { type: 'stepped' }>;
           return { parts: r.parts, gradNorm: r.gradNorm, scalars: r.scalars as never, monitors: r.monitors };

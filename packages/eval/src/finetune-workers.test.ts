@@ -1,0 +1,74 @@
+/**
+ * Fine-tuning on the one training loop with worker threads: 2 workers agree with this thread (same
+ * mixup pairs across the global batch, drop-path per global row, one all-reduced gradient) — loss curve
+ * and test accuracy — and the workers are deterministic. Runs the built dist (eval and splitmask).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createRng } from '@splitmask/core';
+import { workerThreads } from '@splitmask/splitmask/node';
+import { useBackend } from '@splitmask/test-utils';
+import { initVitParams, resolveVitConfig } from '@splitmask/vit';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { finetune, type LabeledImages } from './finetune';
+
+const moduleUrl = new URL('../dist/index.js', import.meta.url);
+const built = existsSync(fileURLToPath(moduleUrl));
+const encCfg = resolveVitConfig('mu', { depth: 2 }); // 16px, patch 4, 1 channel, D=32
+
+function textures(n: number, seed: number): LabeledImages {
+  const rng = createRng(seed);
+  const pixels = new Float32Array(n * 256);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = i % 4;
+    labels[i] = y;
+    for (let r = 0; r < 16; r++)
+      for (let c = 0; c < 16; c++) {
+        const on = [true, r % 2 === 0, c % 2 === 0, (r + c) % 2 === 0][y];
+        pixels[i * 256 + r * 16 + c] = (on ? 0.7 : 0.1) + 0.3 * rng.random();
+      }
+  }
+  return { pixels, labels, count: n };
+}
+
+describe.skipIf(!built)('finetune on worker threads', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  test('2 workers match this thread (loss per epoch, accuracy) and are deterministic', async () => {
+    const train = textures(48, 1);
+    const test_ = textures(32, 2);
+    const run = async (workers: number) => {
+      const enc = initVitParams(encCfg, createRng(0));
+      const res = await finetune(
+        enc,
+        encCfg,
+        train,
+        {
+          numClasses: 4,
+          epochs: 3,
+          batchSize: 12,
+          lr: 3e-3,
+          seed: 5,
+          parallel: workers > 1 ? workerThreads(workers, { backend: 'wasm' }) : undefined,
+          methodModule: moduleUrl.href,
+        },
+        test_,
+      );
+      tf.dispose(Object.values(enc as object).flat(4) as tf.Tensor[]);
+      const out = { losses: res.history.map((h) => h.loss), top1: res.history.at(-1)?.eval?.top1 };
+      res.dispose();
+      return out;
+    };
+    const one = await run(1);
+    const two = await run(2);
+    two.losses.forEach((l, i) => {
+      expect(l).toBeCloseTo(one.losses[i], 4);
+    });
+    expect(two.top1).toBeCloseTo(one.top1 ?? Number.NaN, 6);
+    expect((await run(2)).losses).toEqual(two.losses);
+  }, 300_000);
+});
