@@ -181,6 +181,44 @@ const maskingApp = npmApp(
   );
 }
 
+// tfjs-core is never inlined: core's Node gradient registry holds only tfjs-core's gradient and
+// chained-op definitions and registers them against the user's tfjs-core, in ESM and in CJS.
+{
+  const file = join(nodeApp, 'node_modules', '@splitmask', 'core', 'dist', 'register-node.cjs');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  report(
+    'core/dist/register-node.cjs holds no copy of tfjs-core (engine, environment)',
+    text !== '' && !text.includes('Cannot evaluate flag'),
+    file,
+  );
+  const probe =
+    "const n = Object.values(tf).filter((k) => typeof k === 'string' && tf.getGradient(k)).length; if (n < 100 || typeof tf.tensor([1]).square !== 'function') throw new Error(n + ' gradients'); console.log('grads ok', n);";
+  const esm = sh(
+    'node',
+    [
+      '--input-type=module',
+      '-e',
+      `import '@splitmask/core'; import * as tf from '@tensorflow/tfjs-core'; ${probe}`,
+    ],
+    { cwd: nodeApp },
+  );
+  report(
+    "ESM: importing @splitmask/core registers tfjs-core's gradients and chained ops",
+    esm.code === 0 && /grads ok/.test(esm.out),
+    esm.out,
+  );
+  const cjs = sh(
+    'node',
+    ['-e', `require('@splitmask/core'); const tf = require('@tensorflow/tfjs-core'); ${probe}`],
+    { cwd: nodeApp },
+  );
+  report(
+    "CJS: requiring @splitmask/core registers tfjs-core's gradients and chained ops",
+    cjs.code === 0 && /grads ok/.test(cjs.out),
+    cjs.out,
+  );
+}
+
 // ---- README examples: tsc --strict under three resolutions, then run as ESM and CJS -------------------
 const exDir = join(nodeApp, 'examples');
 for (const r of ['node16', 'bundler', 'node10']) mkdirSync(join(exDir, r), { recursive: true });
