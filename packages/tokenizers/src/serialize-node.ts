@@ -3,8 +3,8 @@
  * `encodeTokenizer` / `decodeTokenizer` produce in any runtime.
  */
 import { loadSafetensors, saveSafetensors } from '@splitmask/core/node';
-import type { Tokenizer } from './types';
 import { metadataAndEntries, tokenizerFromSafetensors } from './serialize';
+import type { Tokenizer } from './types';
 
 /** Writes a tokenizer to a safetensors file (Node). @example await saveTokenizer(tok, 'rp-8192.safetensors'); */
 export async function saveTokenizer(tok: Tokenizer, path: string): Promise<void> {

@@ -15,11 +15,12 @@ export interface ParamTreeNode<T = tf.Tensor> {
  * Maps a tree of tensors to the same tree of Variables (what `init*` returns). Each leaf keeps its rank
  * (`Tensor2D` → `Variable<Rank.R2>`), so the tree is accepted wherever the tensor tree is.
  */
-export type VariableTree<P> = P extends tf.Tensor<infer R>
-  ? tf.Variable<R>
-  : P extends (infer E)[]
-    ? VariableTree<E>[]
-    : { [K in keyof P]: VariableTree<P[K]> };
+export type VariableTree<P> =
+  P extends tf.Tensor<infer R>
+    ? tf.Variable<R>
+    : P extends (infer E)[]
+      ? VariableTree<E>[]
+      : { [K in keyof P]: VariableTree<P[K]> };
 
 function isLeaf(x: unknown): x is tf.Tensor {
   return x instanceof tf.Tensor;
