@@ -71,6 +71,16 @@ describeEachBackend('saveTokenizer / loadTokenizer', () => {
       },
     );
     expect(() => decodeTokenizer(badShape)).toThrow(/\[P, V\] = \[1, 2\].*got \[3, 2\]/);
+    const nan = encodeSafetensors(
+      { codebook: { shape: [1, 2], data: [0.5, Number.NaN] } },
+      {
+        format: TOKENIZER_FORMAT,
+        config: JSON.stringify({ kind: 'kmeans', vocabSize: 2, patchSize: 1, channels: 1, seed: 0 }),
+      },
+    );
+    expect(() => decodeTokenizer(nan)).toThrow(
+      /tensor 'codebook' element 1 is NaN; a tokenizer must hold finite values/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -59,6 +59,14 @@ export function tokenizerFromSafetensors(
       },
     );
   }
+  for (const [name, t] of Object.entries(file.tensors)) {
+    if (!(t.data instanceof Float32Array)) continue;
+    const i = t.data.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0)
+      throw new InvalidArgumentError(
+        `${source}: tensor '${name}' element ${i} is ${t.data[i]}; a tokenizer must hold finite values`,
+      );
+  }
   const tensors = toTfTensors(file.tensors);
   try {
     return fromConfig(config, tensors, source);
