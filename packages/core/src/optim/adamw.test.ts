@@ -166,11 +166,12 @@ describeEachBackend(
       const bytes = await encodeAdamWState(b.opt);
       const dir = await mkdtemp(join(tmpdir(), 'splitmask-adamw-'));
       try {
-        await saveAdamWState(b.opt, join(dir, 'opt.safetensors'));
+        // the README's example: a run folder that does not exist yet is created
+        await saveAdamWState(b.opt, join(dir, 'run', 'opt.safetensors'));
         // Fresh optimizers over the same params resume from the saved state.
         for (const [i, restore] of [
           [0, (o: AdamW) => decodeAdamWState(o, bytes)],
-          [1, (o: AdamW) => loadAdamWState(o, join(dir, 'opt.safetensors'))],
+          [1, (o: AdamW) => loadAdamWState(o, join(dir, 'run', 'opt.safetensors'))],
         ] as const) {
           const role = `adamw-c${i}-${backend}`;
           const c = setup(role);
