@@ -93,7 +93,9 @@ fi
 DAWN="$(cd packages/core && node -e "console.log(require.resolve('webgpu'))" 2>/dev/null || true)"
 adapters() { # $1 = VK_ICD_FILENAMES value ('' = the system's)
   [ -n "$DAWN" ] || { echo '"npm webgpu not installed (pnpm install)"'; return; }
-  VK_ICD_FILENAMES="$1" limited 60 node --input-type=module -e "
+  # An empty VK_ICD_FILENAMES would hide every driver: set it only to a real list.
+  (if [ -n "$1" ]; then export VK_ICD_FILENAMES="$1"; else unset VK_ICD_FILENAMES; fi
+  limited 60 node --input-type=module -e "
     const { create } = await import('$DAWN');
     const out = [];
     for (const power of ['high-performance', 'low-power']) {
@@ -102,7 +104,7 @@ adapters() { # $1 = VK_ICD_FILENAMES value ('' = the system's)
         description: a.info.description, fallback: a.info.isFallbackAdapter ?? null, f16: a.features.has('shader-f16') });
     }
     console.log(JSON.stringify(out));
-    process.exit(0);" 2>>"$LOG" || echo '"Dawn failed (see .tools/device-check/log.txt)"'
+    process.exit(0);" 2>>"$LOG") || echo '"Dawn failed (see .tools/device-check/log.txt)"'
 }
 DAWN_ALL="$(adapters "${VK_ICD_FILENAMES:-}")"
 DAWN_NV='null'
@@ -218,7 +220,7 @@ run_step() { # limit backend method config steps batch [env...]
   local lim="$1" be="$2" me="$3" cf="$4" st="$5" ba="$6"; shift 6
   log "step: $be $me $cf batch $ba"
   local out rc=0 err="$WORK/step.err"
-  out="$( (for kv in "$@"; do export "${kv?}"; done; limited "$lim" node "$STEP_JS" "$ROOT" "$be" "$me" "$cf" "$st" "$ba") 2>"$err")" || rc=$?
+  out="$( (for kv in "$@"; do [ -n "${kv#*=}" ] && export "${kv?}" || unset "${kv%%=*}"; done; limited "$lim" node "$STEP_JS" "$ROOT" "$be" "$me" "$cf" "$st" "$ba") 2>"$err")" || rc=$?
   cat "$err" >>"$LOG"
   local line; line="$(printf '%s\n' "$out" | grep '^RESULT ' | tail -n1 | cut -c8-)"
   if [ -n "$line" ]; then echo "$line" >>"$RESULTS"; log "  $(printf '%s' "$line" | head -c 200)"
@@ -278,7 +280,7 @@ if [ "$WEBGPU_KIND" != none ] && [ -f packages/vit/dist/index.js ]; then
   VIT_CASE=$([ "$WEBGPU_KIND" = nvidia ] && echo s16b128 || echo ti4b8)
   for be in webgpu webgpu-tfjs; do
     log "vit classify step: $be $VIT_CASE"
-    out="$( (export VK_ICD_FILENAMES="$WEBGPU_ICD"; cd packages/vit && limited 150 node bench/run.mjs --single "$be:$VIT_CASE:full" --steps 2) 2>>"$LOG")"
+    out="$( (if [ -n "$WEBGPU_ICD" ]; then export VK_ICD_FILENAMES="$WEBGPU_ICD"; else unset VK_ICD_FILENAMES; fi; cd packages/vit && limited 150 node bench/run.mjs --single "$be:$VIT_CASE:full" --steps 2) 2>>"$LOG")"
     line="$(printf '%s\n' "$out" | grep '^RESULT ' | tail -n1 | cut -c8-)"
     if [ -n "$line" ]; then
       node -e "const r = JSON.parse(process.argv[1]); console.log(JSON.stringify(r.error ? { backend: r.backend, method: 'vit-classify',
