@@ -38,6 +38,7 @@ const CONFIGS = {
 
 async function child([method, configName, workers, steps]) {
   const { initBackend } = await import('@splitmask/core');
+  const tf = await import('@tensorflow/tfjs-core');
   const lib = await import(join(pkg, 'dist', 'index.js'));
   const { workerThreads } = await import(join(pkg, 'dist', 'node.js'));
   await initBackend('wasm');
@@ -99,6 +100,8 @@ async function child([method, configName, workers, steps]) {
       // CPU time per image over all threads: equal for 1 and N workers when parallelism costs nothing extra.
       cpuMsPerImg: (cpu.user + cpu.system) / 1000 / (Number(steps) * batch),
       peakRssMb: process.resourceUsage().maxRSS / 1024,
+      // Workers: the largest worker's wasm heap (each has its own 4 GiB); in-thread: this thread's.
+      heapMb: ev.workerHeapMb ?? (tf.backend().wasm?.HEAPU8?.length ?? 0) / 2 ** 20,
       loss: ev.loss,
     })}\n`,
   );

@@ -34,6 +34,8 @@ export interface DinoEvent {
   gradNorm: number;
   imgsPerSec: number;
   workers: number;
+  /** With workers: the largest worker heap so far in MiB (wasm). */
+  workerHeapMb?: number;
   numTensors: number;
   elapsedSec: number;
   monitors?: DinoMonitors;
@@ -100,6 +102,7 @@ function toDinoEvent(ev: TrainEvent): DinoEvent {
     gradNorm: ev.gradNorm,
     imgsPerSec: ev.imgsPerSec,
     workers: ev.workers,
+    ...(ev.workerHeapMb ? { workerHeapMb: ev.workerHeapMb } : {}),
     numTensors: ev.numTensors,
     elapsedSec: ev.elapsedSec,
     ...(ev.monitors ? { monitors: ev.monitors as unknown as DinoMonitors } : {}),

@@ -14,6 +14,8 @@ export interface StepReport {
   gradNorm: number;
   scalars: StepScalars;
   monitors?: Record<string, number>;
+  /** Largest backend heap of the workers (bytes), where known (wasm). */
+  workerHeapBytes?: number;
 }
 
 /** A checkpointable snapshot: host tensors by checkpoint key, and the optimizer counters. */

@@ -35,6 +35,8 @@ export interface TrainEvent {
   imgsPerSec: number;
   /** Worker threads that computed the step (1 = this thread). */
   workers: number;
+  /** With workers: the largest worker heap so far in MiB (wasm; each worker has up to 4 GiB). */
+  workerHeapMb?: number;
   numTensors: number;
   elapsedSec: number;
   /** Folder of the checkpoint written after this step, if any. */
@@ -152,6 +154,7 @@ export async function createTrainLoop(o: TrainLoopOptions) {
       ...(r.monitors ? { monitors: r.monitors } : {}),
       imgsPerSec: (batchSize * accumSteps) / Math.max(1e-3, (Date.now() - started) / 1000),
       workers: executor.workers,
+      ...(r.workerHeapBytes ? { workerHeapMb: r.workerHeapBytes / 2 ** 20 } : {}),
       numTensors: tf.memory().numTensors,
       elapsedSec: (Date.now() - t0) / 1000,
     };

@@ -55,6 +55,8 @@ export type WorkerReply =
       gradNorm: number;
       scalars: Record<string, number | boolean>;
       monitors?: Record<string, number>;
+      /** This worker's backend heap in bytes (wasm: its linear memory, which only grows: the peak). */
+      heapBytes?: number;
     }
   | {
       type: 'snapshot';
@@ -62,6 +64,12 @@ export type WorkerReply =
       optimizer: { stepCount: number; paramSteps: Record<string, number> };
     }
   | { type: 'error'; error: WorkerErrorInfo };
+
+/** The backend's heap size where it has one (tfjs-wasm's linear memory), else undefined. */
+function heapBytes(): number | undefined {
+  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  return wasm?.HEAPU8?.length;
+}
 
 /** Error → plain data (the fields the trainer's typed errors carry). */
 export function serializeError(e: unknown): WorkerErrorInfo {
@@ -127,6 +135,7 @@ export function serveWorker(
           gradNorm: c.gradNorm,
           scalars,
           ...(monitors ? { monitors } : {}),
+          heapBytes: heapBytes(),
         });
         return;
       }

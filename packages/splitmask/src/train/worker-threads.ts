@@ -175,7 +175,14 @@ export function workerThreads(n: number | 'auto', options: WorkerThreadsOptions 
             return [{ type: 'step', step, micro: rows }, transfer as ArrayBuffer[]];
           });
           const r = replies[0] as Extract<WorkerReply, { type: 'stepped' }>;
-          return { parts: r.parts, gradNorm: r.gradNorm, scalars: r.scalars as never, monitors: r.monitors };
+          const heaps = replies.map((x) => (x as Extract<WorkerReply, { type: 'stepped' }>).heapBytes ?? 0);
+          return {
+            parts: r.parts,
+            gradNorm: r.gradNorm,
+            scalars: r.scalars as never,
+            monitors: r.monitors,
+            workerHeapBytes: Math.max(...heaps) || undefined,
+          };
         },
         async snapshot() {
           const r = (await call(0, { type: 'snapshot' })) as Extract<WorkerReply, { type: 'snapshot' }>;
