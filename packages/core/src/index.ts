@@ -100,6 +100,10 @@ export {
   varList,
   zerosLikeParams,
 } from './params/tree';
+export type { PlotOptions, PlotSeries } from './raster/plot';
+export { PLOT_COLORS, plotConfusion, plotSeries } from './raster/plot';
+export type { Color, RgbaImage } from './raster/raster';
+export { blit, createImage, drawLine, drawText, fillRect, setPixel, textWidth } from './raster/raster';
 export type { PyRandom, PyRandomState } from './rng/mt19937';
 export { createPyRandom } from './rng/mt19937';
 export type { Rng, RngState } from './rng/splittable';

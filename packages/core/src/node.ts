@@ -17,3 +17,4 @@ export {
 } from './io/safetensors-node';
 export { loadSafetensorsSync, readFileBoundedSync } from './io/safetensors-sync';
 export { loadAdamWState, saveAdamWState } from './optim/adamw-state-node';
+export { decodePng, encodePng, writePng } from './raster/png-node';

@@ -43,7 +43,6 @@ test('node entry exports', () => {
     'EVAL_FLAGS',
     'EVAL_USAGE',
     'EvalCheckpointError',
-    'crc32',
     'encodePng',
     'evalArgsFromFlags',
     'loadEncoderCheckpoint',

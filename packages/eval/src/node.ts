@@ -14,4 +14,4 @@ export {
   runEvalCli,
   validateEvalConfig,
 } from './node/cli';
-export { crc32, encodePng, writePng } from './node/png';
+export { encodePng, writePng } from './node/png';

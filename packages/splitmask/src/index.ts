@@ -5,6 +5,8 @@
  * selects a backend; the CLI does.
  */
 
+export type { Color, RgbaImage } from '@splitmask/core';
+export { createImage } from '@splitmask/core';
 export type { BeitInputs, BeitParams } from './beit';
 export { beitEncode, beitLoss, drawBeitMasks, initBeitParams, makeBeitInputs } from './beit';
 export type {
@@ -73,8 +75,6 @@ export type { HostTensor, MethodSpec } from './methods/spec';
 export { createTrainMethod, loadTrainMethod, tokenizerSpec } from './methods/spec';
 export type { Series, SplitRow } from './pictures';
 export { drawSplits, plotSeries, tokenColor } from './pictures';
-export type { Color, RgbaImage } from './raster';
-export { createImage } from './raster';
 export { assignVariables, restoreOptimizer } from './restore';
 export type { ImageArray, ImageSource, Normalization } from './source';
 export { computeNormalization, createArraySource, imagesOf } from './source';

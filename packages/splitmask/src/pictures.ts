@@ -1,82 +1,22 @@
 /**
- * The CLI's pictures: loss curves, and a grid of images with their A/B split and their token maps.
+ * The CLI's pictures: a grid of images with their A/B split and their token maps, drawn on core's one
+ * raster (`@splitmask/core`: `RgbaImage`, `plotSeries` for the loss curves).
  */
 import {
   blit,
   type Color,
   createImage,
-  drawLine,
   drawText,
   fillRect,
+  type PlotSeries,
+  plotSeries,
   type RgbaImage,
-  textWidth,
-} from './raster';
+} from '@splitmask/core';
 
-/** One curve: a name and (x, y) points. */
-export interface Series {
-  name: string;
-  points: readonly (readonly [number, number])[];
-}
-
-const PALETTE: Color[] = [
-  [31, 119, 180],
-  [255, 127, 14],
-  [44, 160, 44],
-  [214, 39, 40],
-  [148, 103, 189],
-  [140, 86, 75],
-];
-
-function fmt(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
-  const a = Math.abs(v);
-  if (a >= 1000 || a < 0.01) return v.toExponential(1).replace('e+', 'e');
-  return a >= 10 ? v.toFixed(0) : v.toFixed(2);
-}
-
-/**
- * Draws curves on shared axes, with min/max tick labels and a legend.
- * @example encodePng(plotSeries([{ name: 'loss', points: [[1, 5], [2, 4]] }], { title: 'loss' }))
- */
-export function plotSeries(
-  series: readonly Series[],
-  { width = 640, height = 360, title = '' }: { width?: number; height?: number; title?: string } = {},
-): RgbaImage {
-  const img = createImage(width, height);
-  const left = 60;
-  const right = width - 16;
-  const top = 28;
-  const bottom = height - 28;
-  const pts = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  const black: Color = [0, 0, 0];
-  drawText(img, title, left, 8, black);
-  drawLine(img, left, top, left, bottom, black);
-  drawLine(img, left, bottom, right, bottom, black);
-  if (pts.length === 0) return img;
-  let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
-  let [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
-  if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const px = (x: number) => left + ((x - x0) / (x1 - x0)) * (right - left);
-  const py = (y: number) => bottom - ((y - y0) / (y1 - y0)) * (bottom - top);
-  const grey: Color = [90, 90, 90];
-  drawText(img, fmt(y1), left - 6 - textWidth(fmt(y1)), top, grey);
-  drawText(img, fmt(y0), left - 6 - textWidth(fmt(y0)), bottom - 10, grey);
-  drawText(img, fmt(x0), left, bottom + 8, grey);
-  drawText(img, fmt(x1), right - textWidth(fmt(x1)), bottom + 8, grey);
-  series.forEach((s, k) => {
-    const c = PALETTE[k % PALETTE.length];
-    const ok = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    for (let i = 1; i < ok.length; i++) {
-      drawLine(img, px(ok[i - 1][0]), py(ok[i - 1][1]), px(ok[i][0]), py(ok[i][1]), c);
-    }
-    const lx = right - 120;
-    const ly = top + 4 + k * 14;
-    fillRect(img, lx, ly + 2, 10, 6, c);
-    drawText(img, s.name, lx + 14, ly, black);
-  });
-  return img;
-}
+/** One curve of a plot (core's `PlotSeries`: a name and (x, y) points). */
+export type Series = PlotSeries;
+/** Loss curves are core's one plot function. */
+export { plotSeries };
 
 /** Deterministic distinct-ish colour for a token id (golden-ratio hue walk). */
 export function tokenColor(id: number): Color {

@@ -1,6 +1,7 @@
 /**
- * A tiny RGBA raster for the CLI's pictures: rectangles, lines, a 3x5 pixel font. Enough for loss
- * curves and image grids without a canvas dependency; PNG encoding lives in png.ts (Node entry).
+ * The project's one raster: an RGBA8 image type and rectangles, lines, a 3x5 pixel font and scaled
+ * copies. Enough for loss curves, evaluation plots and image grids without a canvas dependency.
+ * Browser-safe; PNG files are `encodePng`/`decodePng` of the Node entry (`@splitmask/core/node`, pngjs).
  */
 /** An RGBA8 image, row-major. */
 export interface RgbaImage {

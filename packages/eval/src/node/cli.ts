@@ -405,11 +405,11 @@ export async function runEval(args: EvalArgs): Promise<EvalReport> {
     history,
     seconds: (Date.now() - t0) / 1000,
   };
-  writeReport(args.out, report, train.classNames);
+  await writeReport(args.out, report, train.classNames);
   return report;
 }
 
-function writeReport(out: string, r: EvalReport, classNames?: readonly string[]): void {
+async function writeReport(out: string, r: EvalReport, classNames?: readonly string[]): Promise<void> {
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${r.mode}.json`), `${JSON.stringify(r, null, 1)}\n`);
   const meta = markdownTable([
@@ -426,9 +426,9 @@ function writeReport(out: string, r: EvalReport, classNames?: readonly string[])
     },
   ]);
   let md = `# splitmask eval ${r.mode}\n\n${meta}\n${metricsMarkdown(r.metrics, classNames)}\n![confusion](${r.mode}-confusion.png)\n`;
-  writePng(join(out, `${r.mode}-confusion.png`), plotConfusion(r.metrics.confusion));
+  await writePng(join(out, `${r.mode}-confusion.png`), plotConfusion(r.metrics.confusion));
   if (r.history?.some((h) => h.top1 !== undefined)) {
-    writePng(
+    await writePng(
       join(out, `${r.mode}-accuracy.png`),
       plotCurves([{ name: 'test top-1', values: r.history.map((h) => h.top1 ?? Number.NaN) }]),
     );
