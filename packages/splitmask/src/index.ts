@@ -103,8 +103,12 @@ export type { Parallelism, Snapshot, StepExecutor, StepReport } from './train/ex
 export { localExecutor, restoreInto, snapshotOf } from './train/executor';
 export { gatheredInfoNCE } from './train/gathered-info-nce';
 export type { StepContext, StepScalars, TrainMethod } from './train/method';
+export type { ThreadHandle } from './train/pool';
+export { threadPool, WorkerError } from './train/pool';
 export type { LoopSettings, TrainLoop, TrainLoopOptions } from './train/trainer';
 export { createTrainLoop, yieldToEventLoop } from './train/trainer';
+export type { WebWorkerLike } from './train/web-workers';
+export { canShareMemory, serveWebWorker, webWorkers } from './train/web-workers';
 export type { WorkerErrorInfo, WorkerReply, WorkerRequest } from './train/worker-serve';
 export { serveWorker } from './train/worker-serve';
 export type { Pretrainer, PretrainerOptions, TrainEvent, TrainingSession } from './trainer';

@@ -22,5 +22,6 @@ export { readCheckpoint } from './checkpoint-read';
 // Session constructors that also take checkpoint folders (checkpointDir / resume / resumeFrom / overwrite).
 export { createDinoTrainer, createPretrainer, runDino } from './node-trainers';
 export { decodePng, encodePng } from './png';
+export { WorkerError } from './train/pool';
 export type { WorkerThreadsOptions } from './train/worker-threads';
-export { WorkerError, workerThreads } from './train/worker-threads';
+export { workerThreads } from './train/worker-threads';

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { flattenParams } from '@splitmask/core';
 import { useBackend } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,6 +20,7 @@ import { DINO_TINY_CONFIG, resolveDinoConfig } from '../dino/config';
 import { createDinoTrainer, createPretrainer } from '../node-trainers';
 import type { ImageSource } from '../source';
 import { NonFiniteLossError } from '../trainer';
+import { type WebWorkerLike, webWorkers } from './web-workers';
 import { WorkerError, workerThreads } from './worker-threads';
 
 const workerUrl = fileURLToPath(new URL('../../dist/train-worker.js', import.meta.url));
@@ -210,6 +212,35 @@ describe.skipIf(!built)('worker threads', () => {
       const err = await t.trainStep().catch((e) => e);
       expect(err).toBeInstanceOf(WorkerError);
       expect(err.message).toMatch(/worker 1 at step 2: exited with code 7/);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('the Web Worker adapter (webWorkers + serveWebWorker) trains like worker threads', async () => {
+    // Browser Workers are EventTargets; here Node worker threads wear that interface (test/web-worker-shim.mjs).
+    const shim = fileURLToPath(new URL('../../test/web-worker-shim.mjs', import.meta.url));
+    const asWebWorker = (): WebWorkerLike => {
+      const w = new Worker(shim);
+      return {
+        postMessage: (m, transfer) => w.postMessage(m, transfer),
+        addEventListener: (type, listener) => {
+          if (type === 'message') w.on('message', (data) => listener({ data }));
+          if (type === 'error') w.on('error', (e) => listener({ message: e.message }));
+        },
+        terminate: () => void w.terminate(),
+      };
+    };
+    const config = tinyConfig({ train: { batchSize: 6, steps: 4 } });
+    const reference = await runMasked('splitmask', 2, 2);
+    const t = await createPretrainer({
+      config,
+      source: tinySource(),
+      parallel: webWorkers(2, asWebWorker, { backend: 'wasm' }),
+    });
+    try {
+      const losses = [(await t.trainStep()).loss, (await t.trainStep()).loss];
+      expect(losses).toEqual(reference.ev.map((e) => e.loss)); // same pool and worker code: bit-identical
     } finally {
       await t.dispose();
     }
