@@ -2,8 +2,8 @@
  * Tiled f32 GEMM in WGSL: C = op(A)·op(B) [+ bias] [→ GELU], for `linear`'s forward and both gradients.
  *
  * The classic shared-memory tiling (as in tfjs-backend-webgpu's matmul_packed and the CUDA SGEMM
- * tutorials): a 64×64 tile of C per workgroup of 16×16 threads, each thread a 4×4 register block, K in
- * steps of 16 through workgroup memory. Transposed operands are read in place: only the index
+ * tutorials): a 64×64 tile of C per workgroup of 16×16 threads, each thread a 4×4 register block (four
+ * vec4 accumulators fed by one vec4 of A and one of B per k), K in steps of 16 through workgroup memory. Transposed operands are read in place: only the index
  * arithmetic of the tile loads changes (loads stay coalesced along whichever axis is contiguous), so a
  * weight gradient xᵀ·dy or dy·Wᵀ costs no transpose pass. The epilogue adds the bias and applies GELU
  * (exact x·Φ(x), erf by Abramowitz & Stegun 7.1.26 as in ../wasm-gemm/gemm.c), optionally also writing
@@ -58,8 +58,9 @@ export function gemmShader(v: GemmVariant): string {
   const loadB = v.transposeB
     ? 'let kk = e % 16; let nn = e / 16; let cc = col0 + nn; let kg = k0 + kk; if (cc < u.n && kg < u.k) { val = b[cc * u.k + kg]; }'
     : 'let nn = e % 64; let kk = e / 64; let cc = col0 + nn; let kg = k0 + kk; if (cc < u.n && kg < u.k) { val = b[kg * u.n + cc]; }';
-  const storeA = 'As[kk * 64 + mm] = val;';
-  const storeB = 'Bs[kk * 64 + nn] = val;';
+  // Tiles as vec4s along M (A) and N (B): a thread's 4 rows and 4 columns are one vec4 each.
+  const storeA = 'As[kk * 16 + mm / 4][mm % 4] = val;';
+  const storeB = 'Bs[kk * 16 + nn / 4][nn % 4] = val;';
   const epilogue = [
     v.bias ? 'x = x + bias[cc];' : '',
     v.savePre ? 'pre[r * u.n + cc] = x;' : '',
@@ -70,8 +71,8 @@ export function gemmShader(v: GemmVariant): string {
 struct U { m: i32, n: i32, k: i32, p0: i32 };
 ${decls.join('\n')}
 ${v.activation === 'gelu' ? NORMAL_CDF_WGSL : ''}
-var<workgroup> As: array<f32, ${TK * TILE}>;
-var<workgroup> Bs: array<f32, ${TK * TILE}>;
+var<workgroup> As: array<vec4<f32>, ${(TK * TILE) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(TK * TILE) / 4}>;
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -80,8 +81,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let tid = ty * 16 + tx;
   let row0 = i32(wid.y) * ${TILE};
   let col0 = i32(wid.x) * ${TILE};
-  var acc: array<f32, 16>;
-  for (var i = 0; i < 16; i++) { acc[i] = 0.0; }
+  var acc: array<vec4<f32>, 4>;
+  for (var i = 0; i < 4; i++) { acc[i] = vec4<f32>(0.0); }
   for (var k0 = 0; k0 < u.k; k0 += ${TK}) {
     for (var l = 0; l < 4; l++) {
       let e = tid + l * 256;
@@ -90,20 +91,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     }
     workgroupBarrier();
     for (var kk = 0; kk < ${TK}; kk++) {
-      var ar: array<f32, 4>;
-      var br: array<f32, 4>;
-      for (var i = 0; i < 4; i++) { ar[i] = As[kk * 64 + ty + 16 * i]; br[i] = Bs[kk * 64 + tx + 16 * i]; }
-      for (var i = 0; i < 4; i++) {
-        for (var j = 0; j < 4; j++) { acc[i * 4 + j] = fma(ar[i], br[j], acc[i * 4 + j]); }
-      }
+      let a = As[kk * 16 + ty]; // rows 4·ty … 4·ty + 3
+      let b = Bs[kk * 16 + tx]; // columns 4·tx … 4·tx + 3
+      acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
+      acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
+      acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
+      acc[3] = fma(vec4<f32>(a.w), b, acc[3]);
     }
     workgroupBarrier();
   }
   for (var i = 0; i < 4; i++) {
-    let r = row0 + ty + 16 * i;
+    let r = row0 + ty * 4 + i;
     for (var j = 0; j < 4; j++) {
-      let cc = col0 + tx + 16 * j;
-      if (r < u.m && cc < u.n) { var x = acc[i * 4 + j]; ${epilogue} }
+      let cc = col0 + tx * 4 + j;
+      if (r < u.m && cc < u.n) { var x = acc[i][j]; ${epilogue} }
     }
   }
 }
