@@ -35,7 +35,13 @@ async function values(vars: Record<string, tf.Tensor>): Promise<Record<string, F
 }
 
 async function step(method: TrainMethod, s: ContractSubject, index: number): Promise<number[]> {
-  const c = await computeStep(method, [{ pixels: s.batch(index), labels: s.labels?.(index) }], s.shape, index, localCollective(s.shape[0]));
+  const c = await computeStep(
+    method,
+    [{ pixels: s.batch(index), labels: s.labels?.(index) }],
+    s.shape,
+    index,
+    localCollective(s.shape[0]),
+  );
   checkFinite(method, c, index, 1);
   applyStep(method, c, index);
   return Array.from(c.parts);
@@ -62,7 +68,13 @@ export function methodContract(name: string, s: ContractSubject): void {
   test(`${name}: gradient coverage — every parameter gets a finite, non-zero gradient`, async () => {
     const m = s.create();
     try {
-      const c = await computeStep(m, [{ pixels: s.batch(0), labels: s.labels?.(0) }], s.shape, 0, localCollective(s.shape[0]));
+      const c = await computeStep(
+        m,
+        [{ pixels: s.batch(0), labels: s.labels?.(0) }],
+        s.shape,
+        0,
+        localCollective(s.shape[0]),
+      );
       const norms = await values(
         Object.fromEntries(Object.entries(c.grads).map(([k, g]) => [k, tf.tidy(() => tf.norm(g))])),
       );
@@ -131,7 +143,13 @@ export function methodContract(name: string, s: ContractSubject): void {
       const before = await values(m.params);
       const steps = m.optimizer.getState();
       tf.dispose(Object.values(steps.tensors));
-      const c = await computeStep(m, [{ pixels: s.batch(1), labels: s.labels?.(1) }], s.shape, 1, localCollective(s.shape[0]));
+      const c = await computeStep(
+        m,
+        [{ pixels: s.batch(1), labels: s.labels?.(1) }],
+        s.shape,
+        1,
+        localCollective(s.shape[0]),
+      );
       expect(() => checkFinite(m, c, 1, 1), `NaN in ${poisoned}`).toThrow(NonFiniteLossError);
       expect(await values(m.params)).toEqual(before);
       const after = m.optimizer.getState();
