@@ -2,7 +2,8 @@
 // Train-step throughput, scaling over worker threads and peak memory: SplitMask, BEiT and DINO at the demo
 // config (and ViT-S/16 with --vit-s), for 1..N workers, next to the PyTorch reference of the same step
 // (tools/splitmask_step_torch.py) on 1 thread and on all cores, measured in the same run.
-//   node bench/run.mjs [--steps 5] [--workers 1,2] [--methods splitmask,beit,dino] [--vit-s] [--no-torch]
+//   node bench/run.mjs [--steps 5] [--workers 1,2] [--methods splitmask,beit,dino] [--vit-s] [--batch N]
+//                      [--backend wasm|cpu|webgpu|webgpu-tfjs] [--no-torch]
 // Each measurement runs in a fresh child process so its peak RSS is its own (with workers: the whole
 // process, main thread + workers). Results go to stdout and bench-results/train-step.json. Build first.
 import { spawnSync } from 'node:child_process';
@@ -36,12 +37,15 @@ const CONFIGS = {
   },
 };
 
-async function child([method, configName, workers, steps]) {
+async function child([method, configName, workers, steps, batchOverride, backendFlag = 'wasm']) {
+  if (batchOverride) CONFIGS[configName].batch = Number(batchOverride);
   const { initBackend } = await import('@splitmask/core');
   const tf = await import('@tensorflow/tfjs-core');
   const lib = await import(join(pkg, 'dist', 'index.js'));
   const { workerThreads } = await import(join(pkg, 'dist', 'node.js'));
-  await initBackend('wasm');
+  // webgpu-tfjs = webgpu with tfjs's own kernels (core's WGSL kernels off), for the comparison.
+  const backend = backendFlag === 'webgpu-tfjs' ? 'webgpu' : backendFlag;
+  await initBackend(backend, backendFlag === 'webgpu-tfjs' ? { webgpuKernels: false } : {});
   const { batch, model, vocab } = CONFIGS[configName];
   const s = model.imageSize;
   const c = model.inChans;
@@ -49,7 +53,7 @@ async function child([method, configName, workers, steps]) {
   const pixels = new Uint8Array(n * s * s * c);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919) % 251;
   const source = lib.createArraySource({ pixels, count: n, size: s, channels: c }, { imageSize: s, seed: 0 });
-  const parallel = Number(workers) > 1 ? workerThreads(Number(workers), { backend: 'wasm' }) : undefined;
+  const parallel = Number(workers) > 1 ? workerThreads(Number(workers), { backend }) : undefined;
   let trainer;
   let step;
   if (method === 'dino') {
@@ -150,6 +154,10 @@ async function parent() {
   const workerCounts = flag('workers', `1,${cores}`).split(',').map(Number);
   const methods = flag('methods', 'splitmask,beit,dino').split(',');
   const configs = args.includes('--vit-s') ? ['demo', 'vit-s16'] : ['demo'];
+  const batchOverride = flag('batch', '');
+  // wasm (default), cpu, webgpu (core's WGSL kernels) or webgpu-tfjs (tfjs's kernels); workers need wasm/cpu.
+  const backendFlag = flag('backend', 'wasm');
+  if (batchOverride) for (const c of Object.values(CONFIGS)) c.batch = Number(batchOverride);
   const haveTorch = !args.includes('--no-torch') && existsSync('/usr/bin/python3');
   const rows = [];
   for (const configName of configs) {
@@ -162,7 +170,16 @@ async function parent() {
       for (const workers of workerCounts) {
         const r = measure(
           process.execPath,
-          [fileURLToPath(import.meta.url), '--child', method, configName, String(workers), steps],
+          [
+            fileURLToPath(import.meta.url),
+            '--child',
+            method,
+            configName,
+            String(workers),
+            steps,
+            batchOverride,
+            backendFlag,
+          ],
           1,
         );
         single ??= r.imgsPerSec;
