@@ -212,6 +212,7 @@ describe('kill -9, then resume', () => {
       expect(e.loss, `step ${e.step}`).toBe(refByStep.get(e.step));
       exact++;
     }
+    const distinct = new Set(log.map((e) => e.step)).size;
     const last = `step-${String(steps).padStart(8, '0')}`;
     expect(tensorsOf(join(out, 'checkpoints', last))).toEqual(tensorsOf(join(ref, 'checkpoints', last)));
     report.kill9 = {
