@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // core's WGSL kernels against tfjs-backend-webgpu's own kernels, op by op, in one process on one adapter:
-// the same core function timed with the kernels installed and with them turned off
+// the same core function timed with the kernels installed and with them turned off, alternating
 // (`disableWebgpuKernels()`, what `initBackend('webgpu', { webgpuKernels: false })` does), forward +
 // backward where the op has a gradient, plus the largest difference between the two results.
 // On a software adapter (lavapipe, SwiftShader) this checks the code path, not GPU speed.
@@ -95,7 +95,8 @@ function unfusedAttention(qkv, h) {
   return tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b, n, h * dh]);
 }
 
-async function timeIt(fn) {
+// Ours and tfjs's alternate sample by sample, so that load from other processes hits both alike.
+async function timePair(fn) {
   const run = async () => {
     const out = tf.tidy(() => {
       const o = fn();
@@ -105,45 +106,42 @@ async function timeIt(fn) {
     tf.dispose(out);
     return data;
   };
-  const first = await run(); // warm-up: shader compiles
-  await run();
-  const times = [];
-  const t0 = performance.now();
-  while (times.length < 3 || (performance.now() - t0 < MIN_MS && times.length < 15)) {
-    const s = performance.now();
+  const sides = [core.installWebgpuKernels, core.disableWebgpuKernels];
+  const first = [];
+  for (const set of sides) {
+    set();
+    first.push(await run()); // warm-up: shader compiles
     await run();
-    times.push(performance.now() - s);
   }
-  times.sort((a, c) => a - c);
-  return { ms: times[Math.floor(times.length / 2)], first };
+  const times = [[], []];
+  const t0 = performance.now();
+  while (times[0].length < 5 || (performance.now() - t0 < 2 * MIN_MS && times[0].length < 15)) {
+    for (const [i, set] of sides.entries()) {
+      set();
+      const s = performance.now();
+      await run();
+      times[i].push(performance.now() - s);
+    }
+  }
+  core.installWebgpuKernels();
+  const med = (t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)];
+  return { oursMs: med(times[0]), tfjsMs: med(times[1]), first };
 }
 
 const info = await core.initBackend('webgpu');
 const rows = [];
 for (const [name, shape, fn] of cases()) {
-  core.installWebgpuKernels();
-  const ours = await timeIt(fn);
-  core.disableWebgpuKernels();
-  const theirs = await timeIt(fn);
-  core.installWebgpuKernels();
+  const { oursMs, tfjsMs, first } = await timePair(fn);
   // The AdamW row mutates its parameters between runs: its difference is not a comparison.
   let maxAbsDiff = null;
   if (!name.startsWith('AdamW')) {
     maxAbsDiff = 0;
-    ours.first.forEach((a, i) => {
-      for (let j = 0; j < a.length; j++)
-        maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[j] - theirs.first[i][j]));
+    first[0].forEach((a, i) => {
+      for (let j = 0; j < a.length; j++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[j] - first[1][i][j]));
     });
   }
-  rows.push({
-    op: name,
-    shape,
-    oursMs: ours.ms,
-    tfjsMs: theirs.ms,
-    speedup: theirs.ms / ours.ms,
-    maxAbsDiff,
-  });
-  console.error(`${name}: ours ${ours.ms.toFixed(2)} ms, tfjs ${theirs.ms.toFixed(2)} ms`);
+  rows.push({ op: name, shape, oursMs, tfjsMs, speedup: tfjsMs / oursMs, maxAbsDiff });
+  console.error(`${name}: ours ${oursMs.toFixed(2)} ms, tfjs ${tfjsMs.toFixed(2)} ms`);
 }
 const out = {
   date: new Date().toISOString(),

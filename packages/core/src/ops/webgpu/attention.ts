@@ -49,8 +49,20 @@ fn reduce_max(v: f32, t: u32) -> f32 {
 const BUILTINS =
   '@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>';
 
-// Row id → (b, h, i); offsets of q/k/v of token t of batch b, head h in qkv, and of its output.
-const ROW = /* wgsl */ `
+/** Elements per load: 4 (vec4) when Dh is a multiple of 4, so every row offset is too; else 1. */
+export type MhaWidth = 1 | 4;
+
+function typed(w: MhaWidth) {
+  return {
+    T: w === 4 ? 'vec4<f32>' : 'f32',
+    zero: w === 4 ? 'vec4<f32>(0.0)' : '0.0',
+    dot: (a: string, b: string) => (w === 4 ? `dot(${a}, ${b})` : `(${a} * ${b})`),
+  };
+}
+
+// Row id → (b, h, i); offsets (in loads of w floats) of q/k/v of token t of batch b, head h in qkv, and
+// of its output row.
+const ROW = (w: MhaWidth) => /* wgsl */ `
   let row = ${FLAT_GROUP};
   if (row >= u.b * u.h * u.n) { return; }
   let t = lid.x;
@@ -58,34 +70,38 @@ const ROW = /* wgsl */ `
   let bh = row / u.n;
   let hh = bh % u.h;
   let bb = bh / u.h;
-  let d3 = 3 * u.h * u.dh;
-  let qoff = hh * u.dh;
-  let koff = (u.h + hh) * u.dh;
-  let voff = (2 * u.h + hh) * u.dh;
+  let dv = u.dh / ${w};
+  let d3 = 3 * u.h * dv;
+  let qoff = hh * dv;
+  let koff = (u.h + hh) * dv;
+  let voff = (2 * u.h + hh) * dv;
   let base = bb * u.n * d3;
-  let obase = bb * u.n * u.h * u.dh + hh * u.dh;
+  let orow = u.h * dv;
+  let obase = bb * u.n * orow + hh * dv;
   let lrow = bh * u.n;
 `;
 
 /** Forward. Bindings: out [B, N, D], lse [B, H, N], qkv, uniforms. */
-export const MHA_FORWARD_SHADER = /* wgsl */ `
+export function mhaForwardShader(w: MhaWidth): string {
+  const { T, zero, dot } = typed(w);
+  return /* wgsl */ `
 ${COMMON}
-@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read_write> out: array<${T}>;
 @group(0) @binding(1) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(2) var<storage, read> qkv: array<f32>;
+@group(0) @binding(2) var<storage, read> qkv: array<${T}>;
 @group(0) @binding(3) var<uniform> u: U;
 var<workgroup> sc: array<f32, ${MHA_MAX_N}>;
-var<workgroup> qs: array<f32, ${MHA_MAX_DH}>;
+var<workgroup> qs: array<${T}, ${MHA_MAX_DH / w}>;
 @compute @workgroup_size(64, 1, 1)
 fn main(${BUILTINS}) {
-  ${ROW}
-  for (var d = i32(t); d < u.dh; d += 64) { qs[d] = qkv[base + i * d3 + qoff + d]; }
+  ${ROW(w)}
+  for (var d = i32(t); d < dv; d += 64) { qs[d] = qkv[base + i * d3 + qoff + d]; }
   workgroupBarrier();
   var mx = -3.0e38;
   for (var j = i32(t); j < u.n; j += 64) {
     let kb = base + j * d3 + koff;
     var s = 0.0;
-    for (var d = 0; d < u.dh; d++) { s = fma(qs[d], qkv[kb + d], s); }
+    for (var d = 0; d < dv; d++) { s += ${dot('qs[d]', 'qkv[kb + d]')}; }
     s = s * u.scale;
     sc[j] = s;
     mx = max(mx, s);
@@ -100,36 +116,39 @@ fn main(${BUILTINS}) {
   sum = reduce_sum(sum, t);
   if (t == 0u) { lse[lrow + i] = mx + log(sum); }
   let inv = 1.0 / sum;
-  for (var d = i32(t); d < u.dh; d += 64) {
-    var acc = 0.0;
-    for (var j = 0; j < u.n; j++) { acc = fma(sc[j], qkv[base + j * d3 + voff + d], acc); }
-    out[obase + i * u.h * u.dh + d] = acc * inv;
+  for (var d = i32(t); d < dv; d += 64) {
+    var acc = ${zero};
+    for (var j = 0; j < u.n; j++) { acc += sc[j] * qkv[base + j * d3 + voff + d]; }
+    out[obase + i * orow + d] = acc * inv;
   }
 }
 `;
+}
 
 /**
  * Backward, pass 1 (per query row i): P_ij, dP_ij = dO_i·v_j, D_i = Σ_j P_ij·dP_ij,
  * dQ_i = scale·Σ_j P_ij·(dP_ij − D_i)·k_j. Bindings: dqkv, dvec [B, H, N], qkv, lse, dout, uniforms.
  */
-export const MHA_BACKWARD_Q_SHADER = /* wgsl */ `
+export function mhaBackwardQShader(w: MhaWidth): string {
+  const { T, zero, dot } = typed(w);
+  return /* wgsl */ `
 ${COMMON}
-@group(0) @binding(0) var<storage, read_write> dqkv: array<f32>;
+@group(0) @binding(0) var<storage, read_write> dqkv: array<${T}>;
 @group(0) @binding(1) var<storage, read_write> dvec: array<f32>;
-@group(0) @binding(2) var<storage, read> qkv: array<f32>;
+@group(0) @binding(2) var<storage, read> qkv: array<${T}>;
 @group(0) @binding(3) var<storage, read> lse: array<f32>;
-@group(0) @binding(4) var<storage, read> dout: array<f32>;
+@group(0) @binding(4) var<storage, read> dout: array<${T}>;
 @group(0) @binding(5) var<uniform> u: U;
 var<workgroup> pr: array<f32, ${MHA_MAX_N}>;
 var<workgroup> dp: array<f32, ${MHA_MAX_N}>;
-var<workgroup> qs: array<f32, ${MHA_MAX_DH}>;
-var<workgroup> gs: array<f32, ${MHA_MAX_DH}>;
+var<workgroup> qs: array<${T}, ${MHA_MAX_DH / w}>;
+var<workgroup> gs: array<${T}, ${MHA_MAX_DH / w}>;
 @compute @workgroup_size(64, 1, 1)
 fn main(${BUILTINS}) {
-  ${ROW}
-  for (var d = i32(t); d < u.dh; d += 64) {
+  ${ROW(w)}
+  for (var d = i32(t); d < dv; d += 64) {
     qs[d] = qkv[base + i * d3 + qoff + d];
-    gs[d] = dout[obase + i * u.h * u.dh + d];
+    gs[d] = dout[obase + i * orow + d];
   }
   workgroupBarrier();
   let l = lse[lrow + i];
@@ -139,9 +158,9 @@ fn main(${BUILTINS}) {
     let vb = base + j * d3 + voff;
     var s = 0.0;
     var g = 0.0;
-    for (var d = 0; d < u.dh; d++) {
-      s = fma(qs[d], qkv[kb + d], s);
-      g = fma(gs[d], qkv[vb + d], g);
+    for (var d = 0; d < dv; d++) {
+      s += ${dot('qs[d]', 'qkv[kb + d]')};
+      g += ${dot('gs[d]', 'qkv[vb + d]')};
     }
     let p = exp(s * u.scale - l);
     pr[j] = p;
@@ -152,62 +171,66 @@ fn main(${BUILTINS}) {
   if (t == 0u) { dvec[lrow + i] = di; }
   for (var j = i32(t); j < u.n; j += 64) { pr[j] = pr[j] * (dp[j] - di); }
   workgroupBarrier();
-  for (var d = i32(t); d < u.dh; d += 64) {
-    var acc = 0.0;
-    for (var j = 0; j < u.n; j++) { acc = fma(pr[j], qkv[base + j * d3 + koff + d], acc); }
+  for (var d = i32(t); d < dv; d += 64) {
+    var acc = ${zero};
+    for (var j = 0; j < u.n; j++) { acc += pr[j] * qkv[base + j * d3 + koff + d]; }
     dqkv[base + i * d3 + qoff + d] = acc * u.scale;
   }
 }
 `;
+}
 
 /**
  * Backward, pass 2 (per key row j): dK_j = scale·Σ_i dS_ij·q_i, dV_j = Σ_i P_ij·dO_i, with P and
  * dS = P·(dO_i·v_j − D_i) recomputed. Bindings: dqkv, qkv, lse, dout, dvec, uniforms.
  */
-export const MHA_BACKWARD_KV_SHADER = /* wgsl */ `
+export function mhaBackwardKvShader(w: MhaWidth): string {
+  const { T, zero, dot } = typed(w);
+  return /* wgsl */ `
 ${COMMON}
-@group(0) @binding(0) var<storage, read_write> dqkv: array<f32>;
-@group(0) @binding(1) var<storage, read> qkv: array<f32>;
+@group(0) @binding(0) var<storage, read_write> dqkv: array<${T}>;
+@group(0) @binding(1) var<storage, read> qkv: array<${T}>;
 @group(0) @binding(2) var<storage, read> lse: array<f32>;
-@group(0) @binding(3) var<storage, read> dout: array<f32>;
+@group(0) @binding(3) var<storage, read> dout: array<${T}>;
 @group(0) @binding(4) var<storage, read> dvec: array<f32>;
 @group(0) @binding(5) var<uniform> u: U;
 var<workgroup> pr: array<f32, ${MHA_MAX_N}>;
 var<workgroup> ds: array<f32, ${MHA_MAX_N}>;
-var<workgroup> ks: array<f32, ${MHA_MAX_DH}>;
-var<workgroup> vs: array<f32, ${MHA_MAX_DH}>;
+var<workgroup> ks: array<${T}, ${MHA_MAX_DH / w}>;
+var<workgroup> vs: array<${T}, ${MHA_MAX_DH / w}>;
 @compute @workgroup_size(64, 1, 1)
 fn main(${BUILTINS}) {
-  ${ROW}
+  ${ROW(w)}
   let j = i;
-  for (var d = i32(t); d < u.dh; d += 64) {
+  for (var d = i32(t); d < dv; d += 64) {
     ks[d] = qkv[base + j * d3 + koff + d];
     vs[d] = qkv[base + j * d3 + voff + d];
   }
   workgroupBarrier();
   for (var r = i32(t); r < u.n; r += 64) {
     let qb = base + r * d3 + qoff;
-    let gb = obase + r * u.h * u.dh;
+    let gb = obase + r * orow;
     var s = 0.0;
     var g = 0.0;
-    for (var d = 0; d < u.dh; d++) {
-      s = fma(qkv[qb + d], ks[d], s);
-      g = fma(dout[gb + d], vs[d], g);
+    for (var d = 0; d < dv; d++) {
+      s += ${dot('qkv[qb + d]', 'ks[d]')};
+      g += ${dot('dout[gb + d]', 'vs[d]')};
     }
     let p = exp(s * u.scale - lse[lrow + r]);
     pr[r] = p;
     ds[r] = p * (g - dvec[lrow + r]);
   }
   workgroupBarrier();
-  for (var d = i32(t); d < u.dh; d += 64) {
-    var dk = 0.0;
-    var dv = 0.0;
+  for (var d = i32(t); d < dv; d += 64) {
+    var dk = ${zero};
+    var dvv = ${zero};
     for (var r = 0; r < u.n; r++) {
-      dk = fma(ds[r], qkv[base + r * d3 + qoff + d], dk);
-      dv = fma(pr[r], dout[obase + r * u.h * u.dh + d], dv);
+      dk += ds[r] * qkv[base + r * d3 + qoff + d];
+      dvv += pr[r] * dout[obase + r * orow + d];
     }
     dqkv[base + j * d3 + koff + d] = dk * u.scale;
-    dqkv[base + j * d3 + voff + d] = dv;
+    dqkv[base + j * d3 + voff + d] = dvv;
   }
 }
 `;
+}

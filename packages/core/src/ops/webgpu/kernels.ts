@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAMW_SHADER } from './adamw';
-import { MHA_BACKWARD_KV_SHADER, MHA_BACKWARD_Q_SHADER, MHA_FORWARD_SHADER } from './attention';
+import { type MhaWidth, mhaBackwardKvShader, mhaBackwardQShader, mhaForwardShader } from './attention';
 import {
   addWebgpuKernels,
   dispatch,
@@ -153,17 +153,18 @@ function mhaShape(qkv: tf.TensorInfo, attrs: tf.NamedAttrMap | undefined) {
   const [b, n, d3] = qkv.shape;
   const dh = d3 / 3 / numHeads;
   const uniforms: Uniform[] = [{ i: b }, { i: n }, { i: numHeads }, { i: dh }, { f: scale }];
-  return { b, n, h: numHeads, dh, uniforms, workgroups: grid1d(b * numHeads * n) };
+  const w: MhaWidth = dh % 4 === 0 ? 4 : 1; // vec4 loads when every row offset is a multiple of 4
+  return { b, n, h: numHeads, dh, w, uniforms, workgroups: grid1d(b * numHeads * n) };
 }
 
 function mhaKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { qkv } = inputs as { qkv: tf.TensorInfo };
-  const { b, n, h, dh, uniforms, workgroups } = mhaShape(qkv, attrs);
+  const { b, n, h, dh, w, uniforms, workgroups } = mhaShape(qkv, attrs);
   const out = output(backend, [b, n, h * dh]);
   const lse = output(backend, [b, h, n]);
   dispatch(backend, {
-    key: 'splitmask_mha_fwd',
-    shader: () => MHA_FORWARD_SHADER,
+    key: `splitmask_mha_fwd_w${w}`,
+    shader: () => mhaForwardShader(w),
     outputs: [out, lse],
     inputs: [qkv],
     uniforms,
@@ -174,20 +175,20 @@ function mhaKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
 
 function mhaGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { qkv, lse, dy } = inputs as { qkv: tf.TensorInfo; lse: tf.TensorInfo; dy: tf.TensorInfo };
-  const { b, n, h, uniforms, workgroups } = mhaShape(qkv, attrs);
+  const { b, n, h, w, uniforms, workgroups } = mhaShape(qkv, attrs);
   const dqkv = output(backend, qkv.shape); // [B, N, 3D]: pass 1 writes the q part, pass 2 k and v
   const dvec = output(backend, [b, h, n]); // D_i = Σ_j P_ij·dP_ij, from pass 1 to pass 2
   dispatch(backend, {
-    key: 'splitmask_mha_bwd_q',
-    shader: () => MHA_BACKWARD_Q_SHADER,
+    key: `splitmask_mha_bwd_q_w${w}`,
+    shader: () => mhaBackwardQShader(w),
     outputs: [dqkv, dvec],
     inputs: [qkv, lse, dy],
     uniforms,
     workgroups,
   });
   dispatch(backend, {
-    key: 'splitmask_mha_bwd_kv',
-    shader: () => MHA_BACKWARD_KV_SHADER,
+    key: `splitmask_mha_bwd_kv_w${w}`,
+    shader: () => mhaBackwardKvShader(w),
     outputs: [dqkv],
     inputs: [qkv, lse, dy, dvec],
     uniforms,
@@ -338,9 +339,11 @@ export function allShaderSources(): [string, string][] {
     ['splitmask_sum_rows', SUM_ROWS_SHADER],
     ['splitmask_gelu', geluShader(false)],
     ['splitmask_gelu_grad', geluShader(true)],
-    ['splitmask_mha_fwd', MHA_FORWARD_SHADER],
-    ['splitmask_mha_bwd_q', MHA_BACKWARD_Q_SHADER],
-    ['splitmask_mha_bwd_kv', MHA_BACKWARD_KV_SHADER],
+    ...([1, 4] as const).flatMap((w): [string, string][] => [
+      [`splitmask_mha_fwd_w${w}`, mhaForwardShader(w)],
+      [`splitmask_mha_bwd_q_w${w}`, mhaBackwardQShader(w)],
+      [`splitmask_mha_bwd_kv_w${w}`, mhaBackwardKvShader(w)],
+    ]),
     ['splitmask_ln_fwd', LN_FORWARD_SHADER],
     ['splitmask_ln_bwd_x', LN_BACKWARD_X_SHADER],
     ['splitmask_ln_bwd_params', LN_BACKWARD_PARAMS_SHADER],
