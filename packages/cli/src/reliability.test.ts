@@ -361,9 +361,9 @@ describe('hostile safetensors files: typed errors, bounded time and memory (chil
     'SAFETENSORS_UNKNOWN_DTYPE',
   ]);
 
-  test.each(classes)(
+  test.each(classes.map(([n, make, c]) => [n, c, make] as const))(
     '%s → %s',
-    (name, make, code) => {
+    (name, code, make) => {
       const file = make();
       for (const fn of ['loadSafetensors', 'openSafetensors', 'loadSafetensorsSync']) {
         const r = spawnSync(process.execPath, [probe, fn, file], { encoding: 'utf8', timeout: 60_000 });
