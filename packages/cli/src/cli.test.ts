@@ -369,3 +369,35 @@ test('a folder with no readable image is one clear error, exit 2', async () => {
   expect(stderr).not.toMatch(/\n\s+at /);
   expect(await main(['pretrain', join(dir, 'nope-folder'), '--steps', '1'])).toBe(2);
 });
+
+test('optim.clipGrad: 0 works as documented (clipping disabled), the run finishes', async () => {
+  const cfgFile = join(dir, 'noclip.json');
+  writeFileSync(
+    cfgFile,
+    JSON.stringify({
+      model: { imageSize: 28, patchSize: 7, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2 },
+      tokenizer: { kind: 'random-projection', vocabSize: 16 },
+      optim: { warmupSteps: 1, clipGrad: 0 },
+      train: { batchSize: 4, checkpointEvery: 0 },
+    }),
+  );
+  const out = join(dir, 'noclip');
+  const exit = await main([
+    'pretrain',
+    'fashion-mnist',
+    '--config',
+    cfgFile,
+    '--out',
+    out,
+    '--steps',
+    '2',
+    '--workers',
+    '1',
+    '--backend',
+    'cpu',
+  ]);
+  expect(exit, stderr).toBe(0);
+  const rows = readJsonl<{ step: number; gradNorm: number }>(join(out, 'log.jsonl'));
+  expect(rows.map((r) => r.step)).toEqual([1, 2]);
+  expect(rows.every((r) => Number.isFinite(r.gradNorm) && r.gradNorm > 0)).toBe(true);
+}, 120_000);
