@@ -3,7 +3,7 @@
  * `checkpointDir` / `resume` / `resumeFrom` / `overwrite`, which open the checkpoint folder here (node:fs)
  * and hand the manager to the session.
  */
-import { type CheckpointManager, createCheckpointManager } from './checkpoint';
+import { createCheckpointManager } from './checkpoint';
 import {
   createDinoTrainer as createDinoTrainerCore,
   type DinoTrainer,
@@ -12,6 +12,7 @@ import {
   type RunDinoResult,
   runDino as runDinoCore,
 } from './dino/trainer';
+import type { CheckpointStore } from './train/trainer';
 import { createPretrainer as createPretrainerCore, type PretrainerOptions } from './trainer';
 
 interface FolderOptions {
@@ -19,10 +20,10 @@ interface FolderOptions {
   resume?: boolean;
   resumeFrom?: string;
   overwrite?: boolean;
-  checkpoints?: CheckpointManager;
+  checkpoints?: CheckpointStore;
 }
 
-function open(o: FolderOptions, config: object, keep: number): CheckpointManager | undefined {
+function open(o: FolderOptions, config: object, keep: number): CheckpointStore | undefined {
   if (o.checkpoints || o.checkpointDir === undefined) return o.checkpoints;
   const resume = o.resume || o.resumeFrom !== undefined;
   return createCheckpointManager({

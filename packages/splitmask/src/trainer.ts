@@ -6,7 +6,7 @@
 import { SplitmaskError, toTfTensors } from '@splitmask/core';
 import type { CodebookTokenizerConfig } from '@splitmask/tokenizers';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { CheckpointManager, LoadedCheckpoint } from './checkpoint';
+import type { LoadedCheckpoint } from './checkpoint-read';
 import type { PretrainConfig } from './config';
 import {
   createCodebookTokenizer,
@@ -18,7 +18,7 @@ import { createTrainMethod, tokenizerSpec } from './methods/spec';
 import type { ImageSource } from './source';
 import { type Parallelism, type StepExecutor, snapshotOf } from './train/executor';
 import type { TrainMethod } from './train/method';
-import { createTrainLoop, inThread, type TrainEvent } from './train/trainer';
+import { type CheckpointStore, createTrainLoop, inThread, type TrainEvent } from './train/trainer';
 
 export { NonFiniteLossError } from './train/engine';
 export type { TrainEvent };
@@ -42,10 +42,11 @@ export interface PretrainerOptions {
   /** Data-parallel execution, e.g. `workerThreads('auto')` from `@splitmask/splitmask/node`. Default: this thread. */
   parallel?: Parallelism;
   /**
-   * An open checkpoint manager (`createCheckpointManager` from `@splitmask/splitmask/node`, with `mode:
-   * 'resume'` to resume). The Node entry's `createPretrainer` builds it from `checkpointDir`/`resume`.
+   * Where checkpoints go: an open folder manager (`createCheckpointManager` from `@splitmask/splitmask/node`,
+   * `mode: 'resume'` to resume; the Node entry's `createPretrainer` builds it from `checkpointDir`/`resume`),
+   * or any `CheckpointStore` (e.g. bytes for IndexedDB). Its `resumed` checkpoint is where the run continues.
    */
-  checkpoints?: CheckpointManager;
+  checkpoints?: CheckpointStore;
 }
 
 let roleCounter = 0;
@@ -84,7 +85,7 @@ export async function buildTokenizer(cfg: PretrainConfig, source: ImageSource): 
  * the folder and pass the manager here; this browser-safe entry never imports node:fs.
  */
 export function checkpointsOf(
-  opts: { checkpointDir?: string; checkpoints?: CheckpointManager },
+  opts: { checkpointDir?: string; checkpoints?: CheckpointStore },
   what: string,
 ) {
   if (opts.checkpointDir !== undefined && !opts.checkpoints) {
@@ -104,7 +105,7 @@ export interface TrainingSession {
   /** The run id of the checkpoints (put it in log lines), when checkpointing. */
   readonly runId?: string;
   /** What resuming changed (e.g. `train.steps: 300 → 600`), if anything. */
-  readonly extension?: CheckpointManager['extension'];
+  readonly extension?: CheckpointStore['extension'];
   readonly workers: number;
   /** Path of the checkpoint this session resumed from. */
   readonly resumedFrom?: string;
@@ -131,7 +132,7 @@ export async function createSession(o: {
   role: string;
   parallel?: Parallelism;
   gatherFloats: number;
-  manager?: CheckpointManager;
+  manager?: CheckpointStore;
   loaded?: LoadedCheckpoint;
   onDispose?: () => void;
 }): Promise<TrainingSession> {

@@ -6,11 +6,10 @@
  */
 import { type AdamW, flattenParams, type VariableTree } from '@splitmask/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { CheckpointManager } from '../checkpoint';
 import { createDinoMethod } from '../methods/dino';
 import type { ImageSource } from '../source';
 import type { Parallelism } from '../train/executor';
-import { type TrainEvent, yieldToEventLoop } from '../train/trainer';
+import { type CheckpointStore, type TrainEvent, yieldToEventLoop } from '../train/trainer';
 import { checkpointsOf, createSession, type TrainingSession } from '../trainer';
 import { type DinoConfig, DinoConfigError } from './config';
 import { type DinoArch, type DinoParams, dinoArch } from './model';
@@ -57,7 +56,7 @@ export interface DinoTrainerOptions {
   /** Data-parallel execution, e.g. `workerThreads('auto')` from `@splitmask/splitmask/node`. */
   parallel?: Parallelism;
   /** An open checkpoint manager (the Node entry's `createDinoTrainer` builds it from `checkpointDir`). */
-  checkpoints?: CheckpointManager;
+  checkpoints?: CheckpointStore;
 }
 
 /** A DINO run in progress. With workers, `student`/`teacher`/`center` are current after `syncParams()`. */

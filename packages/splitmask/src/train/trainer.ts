@@ -10,7 +10,7 @@
  */
 import { toTfTensors } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { CheckpointManager, LoadedCheckpoint } from '../checkpoint';
+import type { CheckpointExtension, LoadedCheckpoint } from '../checkpoint-read';
 import type { ImageSource } from '../source';
 import type { ShardShape } from './engine';
 import { localExecutor, type StepExecutor, type StepReport } from './executor';
@@ -43,6 +43,21 @@ export interface TrainEvent {
   checkpoint?: string;
 }
 
+/**
+ * Where a session's checkpoints go: the Node folder manager (`createCheckpointManager` from
+ * `@splitmask/splitmask/node` satisfies it), or any store (e.g. safetensors bytes in IndexedDB).
+ */
+export interface CheckpointStore {
+  /** The checkpoint to resume from, if any (its config already checked against this run's). */
+  readonly resumed?: LoadedCheckpoint;
+  /** The run these checkpoints belong to, for log lines. */
+  readonly runId?: string;
+  /** What resuming changed (e.g. `train.steps: 300 → 600`), if anything. */
+  readonly extension?: CheckpointExtension;
+  /** Writes checkpoint `step`: `tensors` (read them before resolving) and `extra` JSON; returns where it went. */
+  save(step: number, tensors: Record<string, tf.Tensor>, extra: Record<string, unknown>): Promise<string>;
+}
+
 /** The loop settings (every method's config has them under `train`). */
 export interface LoopSettings {
   steps: number;
@@ -58,7 +73,7 @@ export interface TrainLoopOptions {
   /** The executor (this thread or workers) that owns the method's replicas. */
   executor: StepExecutor;
   /** Checkpoints (Node only). */
-  checkpoints?: CheckpointManager;
+  checkpoints?: CheckpointStore;
   /** A checkpoint to resume from (already loaded by the caller, who built the method from it). */
   resumeFrom?: LoadedCheckpoint;
   /** JSON stored with every checkpoint besides the loop's own (tokenizer config, …). */
