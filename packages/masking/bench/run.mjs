@@ -65,7 +65,7 @@ if (existsSync('/usr/bin/python3') && existsSync(script)) {
   }
 }
 
-// Step times measured in shared/BACKENDS.md (wasm, Node, 2 vCPU): the tiny 32px config at batch 64
+// Step times measured in docs/backends.md (wasm, Node, 2 vCPU): the tiny 32px config at batch 64
 // trains at 17.3 imgs/s; ViT-S/16 at 224px at ~0.4 imgs/s. Mask time per image (batched split, the
 // training path) divided by step time per image:
 const perImageMaskSec = 1 / (results.splitBatch256_perSec * 256);

@@ -1,5 +1,5 @@
 /**
- * Index views of masks for fixed-shape tensor code (STYLE §5; MAE's `ids_keep` / `ids_restore`), and
+ * Index views of masks for fixed-shape tensor code (no data-dependent shapes on the hot path; MAE's `ids_keep` / `ids_restore`), and
  * batch stacking into flat Int32Arrays for `tf.tensor2d(x, [B, K], 'int32')`.
  */
 import { InvalidArgumentError } from '@splitmask/core/rng';

@@ -1,5 +1,5 @@
 /**
- * SplitMask's split (paper §4.1–4.2, §5.5; shared/paper.md §1.2 and Decisions 1): the patches of each
+ * SplitMask's split (paper §4.1–4.2, §5.5; docs/method.md, "Decisions where the paper is silent"): the patches of each
  * image are divided into two disjoint subsets A and B, each encoded by its own branch.
  *
  * - `'block'` (default): BEiT block mask at 50% of the grid with blocks of 16..75 patches at 14×14

@@ -1,7 +1,7 @@
 /**
  * Top-up to an exact count: SplitMask needs |A| = |B| = L/2 for fixed-shape batches, but BEiT's block
- * generator can stop short (about 30% of 14×14 masks at 98 do). This project's reading (shared/paper.md
- * Decisions 1, §8 row 1): add uniformly random not-yet-masked patches until the count is reached.
+ * generator can stop short (about 30% of 14×14 masks at 98 do). This project's reading (docs/method.md,
+ * "exact 50/50 split"): add uniformly random not-yet-masked patches until the count is reached.
  */
 import { InvalidArgumentError } from '@splitmask/core/rng';
 import { type Sampler, toSampler } from './internal/sampler';
