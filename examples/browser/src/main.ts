@@ -27,7 +27,7 @@ const state = {
   restored: [] as StepEvent[],
   errors: [] as { code: string; message: string; fallback?: string }[],
   checkpoints: [] as { step: number; bytes: number; ms: number }[],
-  started: undefined as { step: number; resumed: boolean; numParams: number } | undefined,
+  started: undefined as { step: number; resumed: boolean; numParams: number; workers: number } | undefined,
   done: false,
   paused: false,
   previews: 0,
@@ -179,14 +179,15 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       $('status').textContent = m.message;
       break;
     case 'started':
-      state.started = { step: m.step, resumed: m.resumed, numParams: m.numParams };
+      state.started = { step: m.step, resumed: m.resumed, numParams: m.numParams, workers: m.workers };
       state.restored = m.history;
       state.events = [...m.history];
       state.knn = [...m.knnHistory];
       drawChart();
       showKnn();
       $('status').textContent =
-        `${m.resumed ? `resumed at step ${m.step}` : 'started'}; ${m.numParams.toLocaleString()} parameters`;
+        `${m.resumed ? `resumed at step ${m.step}` : 'started'}; ${m.numParams.toLocaleString()} parameters` +
+        (m.workers > 1 ? `; ${m.workers} Web Workers` : '');
       $<HTMLButtonElement>('pause').disabled = false;
       $<HTMLButtonElement>('export').disabled = false;
       break;
@@ -323,6 +324,7 @@ async function start(): Promise<void> {
       runKey: runKey(c, name),
       resume: true,
       checkpointEvery: every,
+      workers: Number(params.get('workers') ?? 1),
       simulateGpuFailureAt: failAt === null ? undefined : Number(failAt),
       knn: labelled && knnEvery > 0 ? { images: labelled, every: knnEvery } : undefined,
     });

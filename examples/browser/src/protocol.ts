@@ -24,6 +24,8 @@ export type ToWorker =
       runKey: string;
       resume: boolean;
       checkpointEvery: number;
+      /** Data-parallel Web Workers (wasm/cpu, cross-origin isolated pages); 1 = the session worker alone. */
+      workers?: number;
       /** Debug: throw a simulated GPU out-of-memory error at this step on webgpu/webgl (tests the fallback). */
       simulateGpuFailureAt?: number;
       /** k-NN monitor: labelled images (bank = first 256, query = last 128) and its period in steps. */
@@ -44,6 +46,8 @@ export type FromWorker =
       step: number;
       resumed: boolean;
       numParams: number;
+      /** Threads computing the steps (1 = the session worker alone). */
+      workers: number;
       history: StepEvent[];
       knnHistory: KnnPoint[];
     }

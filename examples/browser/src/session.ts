@@ -15,6 +15,7 @@ import {
   type ImageArray,
   type ImageSource,
   type LoadedCheckpoint,
+  type Parallelism,
   type PretrainConfig,
   type SplitMaskParams,
   toVitConfig,
@@ -50,6 +51,8 @@ export interface SessionOptions {
   checkpoint?: Uint8Array;
   /** k-means progress while the tokenizer is fitted. */
   onStatus?: (message: string) => void;
+  /** Data-parallel Web Workers (`webWorkers` from @splitmask/splitmask); absent = this worker alone. */
+  parallel?: Parallelism;
 }
 
 /** A checkpoint's JSON state (safetensors metadata `state`). */
@@ -146,6 +149,7 @@ export async function createSession(opts: SessionOptions) {
     tokenizer: ownTokenizer,
     checkpoints: store,
     role: `browser${roleCounter++}`,
+    parallel: opts.parallel,
   });
   const params = trainer.params as unknown as SplitMaskParams;
 
@@ -159,6 +163,10 @@ export async function createSession(opts: SessionOptions) {
     get step() {
       return trainer.step;
     },
+    /** Worker threads computing the steps (1 = this worker). */
+    workers: trainer.workers,
+    /** With workers: makes `params` current (k-NN, export); a no-op in one thread. */
+    syncParams: () => trainer.syncParams(),
     /** Runs one optimiser step; throws NonFiniteLossError (nothing updated) on NaN/Inf. */
     async trainStep(): Promise<StepEvent> {
       const start = performance.now();
@@ -184,6 +192,7 @@ export async function createSession(opts: SessionOptions) {
     },
     /** The encoder as a timm-named state dict (`blocks.0.attn.qkv.weight` [out, in], ...) in safetensors. */
     async exportTimm(): Promise<Uint8Array> {
+      await trainer.syncParams();
       const dict = toTimmStateDict(params.encoder, vit);
       try {
         return encodeSafetensors(await fromTfTensors(dict), {

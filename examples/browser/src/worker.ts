@@ -5,20 +5,12 @@
  * A/B splits and token maps, and on a GPU failure (e.g. out of memory) falls back to wasm and resumes
  * from the last checkpoint.
  */
-import {
-  type BackendChoice,
-  type BackendInfo,
-  createRng,
-  initBackend,
-  SplitmaskError,
-} from '@splitmask/core';
+import { type BackendChoice, type BackendInfo, createRng, SplitmaskError } from '@splitmask/core';
 import { renderSplit, splitMask } from '@splitmask/masking';
-import { imagesOf } from '@splitmask/splitmask';
+import { canShareMemory, imagesOf, type Parallelism, webWorkers } from '@splitmask/splitmask';
 import { renderTokenColors } from '@splitmask/tokenizers';
-import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import * as tf from '@tensorflow/tfjs-core';
+import { initWorkerBackend } from './backend-setup';
 import { demoConfig } from './config';
 import { loadCheckpoint, saveCheckpoint } from './idb';
 import { createKnnMonitor, type KnnMonitor, type KnnPoint } from './knn';
@@ -28,18 +20,6 @@ import { createSession, type Session, type StepEvent } from './session';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
-
-const importers = {
-  '@tensorflow/tfjs-backend-cpu': () => import('@tensorflow/tfjs-backend-cpu'),
-  '@tensorflow/tfjs-backend-wasm': () => import('@tensorflow/tfjs-backend-wasm'),
-  '@tensorflow/tfjs-backend-webgl': () => import('@tensorflow/tfjs-backend-webgl'),
-  '@tensorflow/tfjs-backend-webgpu': () => import('@tensorflow/tfjs-backend-webgpu'),
-};
-const wasmPaths = {
-  'tfjs-backend-wasm.wasm': wasmPlainUrl,
-  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-};
 
 let info: BackendInfo | undefined;
 let session: Session | undefined;
@@ -59,15 +39,33 @@ function errorInfo(e: unknown): { code: string; message: string } {
 }
 
 async function setBackend(choice: BackendChoice): Promise<BackendInfo> {
-  if (choice === 'auto' || choice === 'wasm') {
-    // tfjs-backend-wasm's threaded build starts its pthread workers from a blob of its own source, which
-    // breaks once bundled ("e is not defined"): register the wasm flags and keep it single-threaded.
-    await importers['@tensorflow/tfjs-backend-wasm']();
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  }
-  info = await initBackend(choice, { importers, wasmPaths });
+  info = await initWorkerBackend(choice);
   post({ type: 'backend', info });
   return info;
+}
+
+/**
+ * Data-parallel training workers for this run: `run.workers` Web Workers on wasm/cpu when the page is
+ * cross-origin isolated; otherwise one thread, and the page says why.
+ */
+function parallelFor(workers: number): Parallelism | undefined {
+  if (workers <= 1) return undefined;
+  const backend = info?.name ?? 'wasm';
+  const why = !canShareMemory()
+    ? 'SharedArrayBuffer is unavailable (the page is not cross-origin isolated)'
+    : backend !== 'wasm' && backend !== 'cpu'
+      ? `the ${backend} backend runs on one device`
+      : undefined;
+  if (why) {
+    post({ type: 'status', message: `workers: 1 (asked for ${workers}: ${why})` });
+    return undefined;
+  }
+  post({ type: 'status', message: `workers: ${workers} Web Workers on ${backend}` });
+  return webWorkers(
+    workers,
+    () => new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' }),
+    { backend },
+  );
 }
 
 function toPicture(img: { width: number; height: number; data: Uint8ClampedArray }): Picture {
@@ -142,6 +140,7 @@ async function startSession(checkpoint?: Uint8Array): Promise<Session> {
     config,
     images: run.images,
     checkpoint,
+    parallel: parallelFor(run.workers ?? 1),
     onStatus: (message) => post({ type: 'status', message }),
   });
   history = history.filter((e) => e.step <= s.step);
@@ -151,6 +150,7 @@ async function startSession(checkpoint?: Uint8Array): Promise<Session> {
     step: s.step,
     resumed: checkpoint !== undefined,
     numParams: countParams(s),
+    workers: s.workers,
     history,
     knnHistory,
   });
@@ -160,6 +160,7 @@ async function startSession(checkpoint?: Uint8Array): Promise<Session> {
 /** Runs the k-NN monitor (when the run's images are labelled) unless this step was measured already. */
 async function measureKnn(s: Session): Promise<void> {
   if (!knnMonitor || knnHistory.some((p) => p.step === s.step)) return;
+  await s.syncParams(); // with Web Workers the weights live there until synced
   const point = await knnMonitor.evaluate(s);
   knnHistory.push(point);
   post({ type: 'knn', point });

@@ -29,7 +29,7 @@ type DemoState = {
   restored: { step: number; parts: Record<string, number> }[];
   errors: { code: string; message: string; fallback?: string }[];
   checkpoints: { step: number; bytes: number }[];
-  started?: { step: number; resumed: boolean; numParams: number };
+  started?: { step: number; resumed: boolean; numParams: number; workers: number };
   done: boolean;
   previews: number;
   knn: { step: number; top1: number; top5: number; bank: number; query: number; ms: number }[];
@@ -222,6 +222,30 @@ describe.skipIf(skip !== null)('browser e2e (headless Chromium)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  test('data-parallel Web Workers (?workers=2, wasm) train like one worker', async () => {
+    const run = async (workers: number) => {
+      const page = await ctx.newPage();
+      const q = `backend=wasm&size=tiny&tokenizer=random-projection&steps=4&batch=8&images=64&ckpt=0&knn=0&autostart=1&workers=${workers}`;
+      const t = Date.now();
+      await page.goto(`${url}?${q}`);
+      const s = await waitFor(page, (x) => x.done, `${workers} workers`, 90_000);
+      timings[`workers${workers}Ms`] = Date.now() - t;
+      await page.close();
+      return s;
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.started?.workers).toBe(1);
+    expect(two.started?.workers).toBe(2); // the page is cross-origin isolated: SharedArrayBuffer works
+    expect(two.events.map((e) => e.step)).toEqual([1, 2, 3, 4]);
+    two.events.forEach((e, i) => {
+      for (const k of ['total', 'mim', 'nce'])
+        expect(Math.abs(e.parts[k] - one.events[i].parts[k]), `${k} step ${i + 1}`).toBeLessThan(
+          1e-5 * Math.abs(one.events[i].parts[k]) + 1e-6,
+        );
+    });
+  }, 200_000);
 
   test('trains on the bundled data (wasm), loss decreases, a checkpoint survives a reload', async () => {
     const page = await ctx.newPage();

@@ -110,7 +110,7 @@ export type { CheckpointStore, LoopSettings, TrainLoop, TrainLoopOptions } from 
 export { createTrainLoop, yieldToEventLoop } from './train/trainer';
 export type { WebWorkerLike } from './train/web-workers';
 export { canShareMemory, serveWebWorker, webWorkers } from './train/web-workers';
-export type { WorkerErrorInfo, WorkerReply, WorkerRequest } from './train/worker-serve';
+export type { WorkerErrorInfo, WorkerReply, WorkerRequest, WorkerSetup } from './train/worker-serve';
 export { serveWorker } from './train/worker-serve';
 export type { Pretrainer, PretrainerOptions, TrainEvent, TrainingSession } from './trainer';
 export { buildTokenizer, createPretrainer, createSession, NonFiniteLossError } from './trainer';

@@ -8,7 +8,7 @@
 import { SplitmaskError } from '@splitmask/core';
 import type { Parallelism } from './executor';
 import { type ThreadHandle, threadPool } from './pool';
-import { serveWorker, type WorkerReply } from './worker-serve';
+import { serveWorker, type WorkerReply, type WorkerSetup } from './worker-serve';
 
 /** The browser Worker surface the pool uses (a structural subset, so this file needs no DOM typings). */
 export interface WebWorkerLike {
@@ -59,11 +59,12 @@ export function webWorkers(
 }
 
 /**
- * The body of a Web Worker script for `webWorkers`: serves training requests on `self`.
+ * The body of a Web Worker script for `webWorkers`: serves training requests on `self`. `setup.initBackend`
+ * lets the app initialise backends with its bundler's importers and wasm URLs.
  * @example // train-worker.ts
- * import { serveWebWorker } from '@splitmask/splitmask'; serveWebWorker();
+ * import { serveWebWorker } from '@splitmask/splitmask'; serveWebWorker({ initBackend: (name) => myInit(name) });
  */
-export function serveWebWorker(): void {
+export function serveWebWorker(setup: WorkerSetup = {}): void {
   const self_ = globalThis as unknown as {
     addEventListener(type: 'message', f: (ev: { data: unknown }) => void): void;
     postMessage(m: unknown, transfer: ArrayBuffer[]): void;
@@ -73,5 +74,6 @@ export function serveWebWorker(): void {
     (handler) => self_.addEventListener('message', (ev) => handler(ev.data as never)),
     (reply, transfer) => self_.postMessage(reply, transfer ?? []),
     () => self_.close(),
+    setup,
   );
 }

@@ -71,6 +71,15 @@ function heapBytes(): number | undefined {
   return wasm?.HEAPU8?.length;
 }
 
+/** What a worker script may customise. */
+export interface WorkerSetup {
+  /**
+   * Initialises the tfjs backend named by the pool (default: core's `initBackend(name)`). Browser apps
+   * pass their own, with the bundler's importers and wasm file URLs.
+   */
+  initBackend?: (backend: string) => Promise<unknown>;
+}
+
 /** Error → plain data (the fields the trainer's typed errors carry). */
 export function serializeError(e: unknown): WorkerErrorInfo {
   const err = e instanceof Error ? e : new Error(String(e));
@@ -96,6 +105,7 @@ export function serveWorker(
   onMessage: (handler: (req: WorkerRequest) => void) => void,
   post: (reply: WorkerReply, transfer?: ArrayBuffer[]) => void,
   close: () => void,
+  setup: WorkerSetup = {},
 ): void {
   let method: TrainMethod | undefined;
   let shape: ShardShape | undefined;
@@ -107,7 +117,8 @@ export function serveWorker(
     switch (req.type) {
       case 'init': {
         init = req;
-        await initBackend(req.backend as Parameters<typeof initBackend>[0]);
+        if (setup.initBackend) await setup.initBackend(req.backend);
+        else await initBackend(req.backend as Parameters<typeof initBackend>[0]);
         method = await loadTrainMethod(req.spec, `${req.role}/w${req.index}`);
         const shard = shardOf(req.index, req.count, req.batchSize);
         shape = [shard.size, req.imageSize, req.imageSize, req.channels];
