@@ -9,6 +9,7 @@ export type { Color, RgbaImage } from '@splitmask/core';
 export { createImage } from '@splitmask/core';
 export type { BeitInputs, BeitParams } from './beit';
 export { beitEncode, beitLoss, drawBeitMasks, initBeitParams, makeBeitInputs } from './beit';
+export type { CheckpointExtension, CheckpointState, LoadedCheckpoint } from './checkpoint-read';
 export type {
   LossConfig,
   MaskingConfig,
@@ -105,7 +106,6 @@ export { gatheredInfoNCE } from './train/gathered-info-nce';
 export type { StepContext, StepScalars, TrainMethod } from './train/method';
 export type { ThreadHandle } from './train/pool';
 export { threadPool, WorkerError } from './train/pool';
-export type { CheckpointExtension, CheckpointState, LoadedCheckpoint } from './checkpoint-read';
 export type { CheckpointStore, LoopSettings, TrainLoop, TrainLoopOptions } from './train/trainer';
 export { createTrainLoop, yieldToEventLoop } from './train/trainer';
 export type { WebWorkerLike } from './train/web-workers';

@@ -84,10 +84,7 @@ export async function buildTokenizer(cfg: PretrainConfig, source: ImageSource): 
  * system, so it is served by the Node entry's `createPretrainer`/`createDinoTrainer`/`runDino`, which open
  * the folder and pass the manager here; this browser-safe entry never imports node:fs.
  */
-export function checkpointsOf(
-  opts: { checkpointDir?: string; checkpoints?: CheckpointStore },
-  what: string,
-) {
+export function checkpointsOf(opts: { checkpointDir?: string; checkpoints?: CheckpointStore }, what: string) {
   if (opts.checkpointDir !== undefined && !opts.checkpoints) {
     throw new SplitmaskError(
       'INVALID_ARGUMENT',

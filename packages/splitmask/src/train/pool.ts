@@ -44,7 +44,7 @@ export interface ThreadHandle {
   postMessage(message: unknown, transfer: ArrayBuffer[]): void;
   /** Calls `onMessage` with each reply, `onFailure` once if the thread dies (error or exit). */
   listen(onMessage: (reply: WorkerReply) => void, onFailure: (message: string) => void): void;
-  terminate(): Promise<unknown> | void;
+  terminate(): unknown;
 }
 
 /**
