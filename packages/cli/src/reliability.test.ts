@@ -137,7 +137,7 @@ function tensorsOf(path: string): Record<string, number[]> {
 
 describe('kill -9, then resume', () => {
   test(`${KILLS} kills at random moments (half during checkpoint writes) lose nothing; resume is bit-exact`, async () => {
-    const steps = 24;
+    const steps = 40;
     const ref = join(root, 'reference');
     const r0 = await run(args(ref, steps)).done;
     expect(r0.code, r0.stderr).toBe(0);
@@ -170,11 +170,19 @@ describe('kill -9, then resume', () => {
               if (String(name).includes('.tmp-') && p.child.exitCode === null) {
                 killedNow = p.child.kill('SIGKILL');
                 inWrite = readdirSync(ckdir).some((n) => n.includes(`.tmp-${p.child.pid}`));
+                clearTimeout(t);
                 w.close();
                 resolve();
               }
             });
+            // fallback: a watch event can be missed; then kill at a moment a write is likely
+            const t = setTimeout(() => {
+              if (p.child.exitCode === null) killedNow = p.child.kill('SIGKILL');
+              w.close();
+              resolve();
+            }, 3000);
             p.child.once('exit', () => {
+              clearTimeout(t);
               w.close();
               resolve();
             });
@@ -218,8 +226,11 @@ describe('kill -9, then resume', () => {
     report.kill9 = {
       kills,
       duringCheckpointWrite: duringWrite,
+      tempFoldersLeftThenRemoved: tempsLeft,
       survived: kills,
       loggedStepsBitExact: exact,
+      // a kill between a step's checkpoint and its log line loses that line (the checkpoint has the step)
+      logLinesMissing: steps - distinct,
       finalTensorsBitExact: true,
     };
   }, 600_000);
@@ -371,8 +382,10 @@ describe('hostile safetensors files: typed errors, bounded time and memory (chil
         const got = JSON.parse(r.stdout) as { code: string; file: string; ms: number; maxRssMB: number };
         expect(got.code, `${fn}: ${r.stdout}`).toBe(code);
         expect(got.file).toBe(file);
-        const rows = (report.hostileSafetensors ??= {}) as Record<string, unknown[]>;
-        (rows[name] ??= []).push({ fn, code: got.code, ms: got.ms, maxRssMB: got.maxRssMB });
+        report.hostileSafetensors ??= {};
+        const rows = report.hostileSafetensors as Record<string, unknown[]>;
+        rows[name] ??= [];
+        rows[name].push({ fn, code: got.code, ms: got.ms, maxRssMB: got.maxRssMB });
       }
     },
     120_000,

@@ -1,13 +1,15 @@
 // Child process of reliability.test.ts: tries one reader on one file and prints what happened as JSON:
 // the error code, the file the error names, milliseconds to reject and the peak RSS of this process.
-import * as core from '@splitmask/core/node';
+import { loadSafetensors, loadSafetensorsSync, openSafetensors } from '@splitmask/core/node';
+
+const readers = { loadSafetensors, loadSafetensorsSync, openSafetensors };
 
 const [fn, file] = process.argv.slice(2);
 const baseMB = process.resourceUsage().maxRSS / 1024;
 const t0 = performance.now();
 let result;
 try {
-  const r = await core[fn](file);
+  const r = await readers[fn](file);
   if (r && typeof r.close === 'function') await r.close();
   result = { code: 'ACCEPTED', file };
 } catch (e) {
