@@ -4,7 +4,7 @@
  * validated up front and every problem is reported at once; the backend comes from core's
  * `initBackend` (default 'auto': wasm in Node unless tfjs-node is installed).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BackendChoice, createRng, initBackend, isBackendChoice, SplitmaskError } from '@splitmask/core';
 import { assertWritablePath } from '@splitmask/core/node';
@@ -158,6 +158,8 @@ async function demo(args: ParsedArgs): Promise<number> {
   );
   await setBackend(args, log);
   log(`workers: ${workers}${workers > 1 ? ' threads' : ' (this thread)'}`);
+  // each demo is a fresh run without checkpoints: its log starts empty instead of mixing into the last one
+  rmSync(join(out, 'log.jsonl'), { force: true });
   const logFile = createJsonlLogger(join(out, 'log.jsonl'));
   const progress = progressHandler(logFile);
   const tiny = args.flags.tiny === true;
