@@ -143,6 +143,26 @@ describe('wasm GEMM', () => {
     }
   });
 
+  test('an exhausted heap (malloc returns 0) is a WASM_HEAP_EXHAUSTED error, never a write to address 0', () => {
+    const a = tf.randomNormal([64, 96], 0, 1, 'float32', 8) as tf.Tensor2D;
+    const b = tf.randomNormal([96, 48], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const want = tf.tidy(() => tf.matMul(a, b).dataSync().slice());
+    const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number } }).wasm;
+    const malloc = wasm._malloc;
+    let calls = 0;
+    // tfjs allocates the output first, then the kernel its scratch: fail the kernel's allocation only.
+    wasm._malloc = (n: number) => (++calls === 2 ? 0 : malloc.call(wasm, n));
+    try {
+      expect(() => tf.dispose(matMul2d(a, b))).toThrow(/WASM_HEAP_EXHAUSTED|heap .* is exhausted/);
+    } finally {
+      wasm._malloc = malloc;
+    }
+    // nothing was corrupted: the same product is still right
+    const got = tf.tidy(() => matMul2d(a, b).dataSync().slice());
+    expect(maxRelErr(got, Float64Array.from(want))).toBeLessThan(1e-5);
+    tf.dispose([a, b]);
+  });
+
   test('the wasm heap does not grow over repeated calls (the scratch block is freed)', () => {
     const a = tf.randomNormal([200, 300], 0, 1, 'float32', 6) as tf.Tensor2D;
     const b = tf.randomNormal([300, 150], 0, 1, 'float32', 7) as tf.Tensor2D;

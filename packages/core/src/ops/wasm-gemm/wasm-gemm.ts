@@ -14,7 +14,7 @@
  * explicit transposes, as before.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from '../../errors';
+import { ShapeError, SplitmaskError } from '../../errors';
 import { webgpuSelfAttention } from '../webgpu/ops';
 import { GEMM_WASM_BASE64 } from './gemm-wasm';
 
@@ -138,6 +138,15 @@ function contextOf(backend: unknown, kernelName: string) {
   const ptr = (t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId)?.memoryOffset ?? 0) >>> 0;
   const withWork = (floats: number, run: (work: number) => void) => {
     const work = be.wasm._malloc(floats * 4);
+    // malloc returns 0 when the heap is exhausted: writing scratch there would corrupt tfjs's own data
+    // (seen as "table index is out of bounds" later), so stop with an error that says what happened.
+    if (work === 0 && floats > 0) {
+      throw new SplitmaskError(
+        'WASM_HEAP_EXHAUSTED',
+        `${kernelName}: the wasm heap (4 GiB at most) is exhausted: ${((floats * 4) / 2 ** 20).toFixed(1)} MiB of ` +
+          `scratch could not be allocated. Use a smaller batch (or more workers, or gradient accumulation).`,
+      );
+    }
     try {
       run(work);
     } finally {
