@@ -11,6 +11,8 @@
  *   ... [--seed 0] [--backend auto|cpu|wasm|webgpu|tensorflow] [--methods random,beit,splitmask,dino]
  *       [--config overrides.json] [--out docs/results] [--name fashion-mnist] [--encoders <dir>]
  *       [--jobs N]   # the methods in N child processes (tfjs-wasm is single-threaded: one per core)
+ *       [--workers auto|N]  # data-parallel worker threads per job for pretraining and fine-tuning
+ *                           # (default auto: the cores divided among the jobs, at least 1)
  *   ... --merge a.json,b.json [--out ...] [--name ...]   # one report from partial results
  *
  * Any dataset: `--data mnist` or `--data <folder>` (train/ and test/ class folders; images are resized to
@@ -20,7 +22,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@splitmask/core';
@@ -178,6 +180,7 @@ function parseArgs(argv) {
     data: 'fashion-mnist',
     encoders: join(tmpdir(), 'splitmask-experiments'),
     jobs: 1,
+    workers: 'auto',
   };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i]?.replace(/^--/, '');
@@ -194,6 +197,7 @@ function parseArgs(argv) {
         'data',
         'encoders',
         'jobs',
+        'workers',
         'merge',
       ].includes(k) ||
       argv[i + 1] === undefined
@@ -205,6 +209,10 @@ function parseArgs(argv) {
   }
   if (!Number.isInteger(a.jobs) || a.jobs < 1)
     throw new Error(`--jobs must be a positive integer, got ${a.jobs}`);
+  a.workers =
+    a.workers === 'auto' ? Math.max(1, Math.floor(availableParallelism() / a.jobs)) : Number(a.workers);
+  if (!Number.isInteger(a.workers) || a.workers < 1)
+    throw new Error(`--workers must be 'auto' or a positive integer, got ${a.workers}`);
   if (!PRESETS[a.preset])
     throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got '${a.preset}'`);
   return a;
@@ -272,8 +280,8 @@ function dinoConfigOf(sm, preset, seed) {
  * DINO pretraining (runDino's loop, on a trainer we keep so its teacher can be read afterwards); returns
  * the trainer (caller disposes), its ViT config and the last event.
  */
-async function pretrainDino(sm, config, source, log) {
-  const trainer = await sm.createDinoTrainer({ config, source, role: 'exp-dino' });
+async function pretrainDino(sm, config, source, log, parallel) {
+  const trainer = await sm.createDinoTrainer({ config, source, role: 'exp-dino', parallel });
   let last;
   while (trainer.step < trainer.totalSteps) {
     last = await trainer.trainStep();
@@ -286,6 +294,7 @@ async function pretrainDino(sm, config, source, log) {
       );
     }
   }
+  await trainer.syncParams(); // with workers the teacher lives there until synced
   return { trainer, vit: trainer.arch.vit, last };
 }
 
@@ -306,7 +315,7 @@ async function importSplitmask() {
 }
 
 /** k-NN, linear probe and the fine-tuning runs of one encoder. */
-async function evaluate(encoder, vit, train, test, preset, normalization, seed, log) {
+async function evaluate(encoder, vit, train, test, preset, normalization, seed, log, parallel) {
   const s = vit.imageSize;
   const c = vit.inChans;
   const feat = { pool: 'mean', normalization, batchSize: 256 };
@@ -326,7 +335,13 @@ async function evaluate(encoder, vit, train, test, preset, normalization, seed, 
   for (const [fraction, epochs] of fractions) {
     const sub = selectImages(train, classBalancedSubset(train.labels, Number(fraction), seed));
     const t0 = Date.now();
-    const res = await finetune(encoder, vit, sub, { ...ft, numClasses, epochs, seed, normalization }, test);
+    const res = await finetune(
+      encoder,
+      vit,
+      sub,
+      { ...ft, numClasses, epochs, seed, normalization, parallel },
+      test,
+    );
     const last = res.history.at(-1).eval;
     finetunes[fraction] = {
       labels: sub.count,
@@ -367,6 +382,12 @@ export async function runExperiment(args, log = console.log) {
   const t0 = Date.now();
   const backend = await initBackend(args.backend);
   const sm = await importSplitmask();
+  const { workerThreads } = await import('@splitmask/splitmask/node');
+  const workers = args.workers ?? 1;
+  const parallel = workers > 1 ? workerThreads(workers) : undefined;
+  log(
+    `workers: ${workers}${workers > 1 ? ' threads per job (pretraining and fine-tuning)' : ' (this thread)'}`,
+  );
   const m = preset.pretrain.model;
   const trainDs = await loadSplit(args.data, 'train');
   const train = await loadImages(trainDs, preset.trainImages, m.imageSize, m.inChans);
@@ -390,7 +411,7 @@ export async function runExperiment(args, log = console.log) {
     if (method === 'dino') {
       const config = dinoConfigOf(sm, preset, args.seed);
       log(`dino: pretraining ${config.train.steps} steps (evaluating the EMA teacher's backbone)`);
-      const { trainer, vit, last } = await pretrainDino(sm, config, source, log);
+      const { trainer, vit, last } = await pretrainDino(sm, config, source, log, parallel);
       const pretrainSeconds = (Date.now() - tm) / 1000;
       // DINO evaluates the teacher; its backbone is a VitParams tree like the other arms' encoder.
       const encoder = trainer.teacher.backbone;
@@ -405,6 +426,7 @@ export async function runExperiment(args, log = console.log) {
         source.normalization,
         args.seed,
         log,
+        parallel,
       );
       results[method] = {
         ...r,
@@ -416,7 +438,7 @@ export async function runExperiment(args, log = console.log) {
       continue;
     }
     const config = cfgOf(method === 'random' ? 'splitmask' : method);
-    const trainer = await sm.createPretrainer({ config, source, tokenizer, role: `exp-${method}` });
+    const trainer = await sm.createPretrainer({ config, source, tokenizer, role: `exp-${method}`, parallel });
     let last;
     if (method !== 'random') {
       log(`${method}: pretraining ${config.train.steps} steps`);
@@ -440,6 +462,7 @@ export async function runExperiment(args, log = console.log) {
       source.normalization,
       args.seed,
       log,
+      parallel,
     );
     results[method] = {
       ...r,
@@ -619,9 +642,11 @@ async function runJobs(args, log) {
   const tmp = mkdtempSync(join(tmpdir(), 'splitmask-jobs-'));
   const passOn = [];
   for (let i = 0; i < args.argv.length; i += 2) {
-    if (!['--jobs', '--methods', '--out', '--name'].includes(args.argv[i]))
+    if (!['--jobs', '--methods', '--out', '--name', '--workers'].includes(args.argv[i]))
       passOn.push(args.argv[i], args.argv[i + 1]);
   }
+  // Each job gets its share of the cores as worker threads (resolved from --workers in the parent).
+  passOn.push('--workers', String(args.workers ?? 1));
   log(`--jobs ${args.jobs}: ${groups.map((g) => g.join(',')).join(' | ')}`);
   const parts = await Promise.all(
     groups.map(
