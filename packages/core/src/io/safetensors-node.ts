@@ -63,7 +63,8 @@ const SPECIAL_ROOTS = ['/proc', '/sys', '/dev'];
 
 /**
  * Throws InvalidArgumentError when `path` (made absolute) lies on a special file system (`/proc`, `/sys`,
- * `/dev`). Writing there fails in odd ways (Node's recursive mkdir under /proc never returns).
+ * `/dev` except the `/dev/shm` RAM disk). Writing there fails in odd ways (Node's recursive mkdir under
+ * /proc never returns).
  * @example assertWritablePath('--out', 'runs/a');
  */
 export function assertWritablePath(what: string, path: string): void {
@@ -76,6 +77,7 @@ export function assertWritablePath(what: string, path: string): void {
     else stack.push(p);
   }
   const norm = `/${stack.join('/')}`;
+  if (norm === '/dev/shm' || norm.startsWith('/dev/shm/')) return; // a RAM disk: a real place for files
   for (const root of SPECIAL_ROOTS) {
     if (norm === root || norm.startsWith(`${root}/`))
       throw new InvalidArgumentError(
