@@ -122,6 +122,12 @@ describe('safetensors files', () => {
     },
   );
 
+  test('the /dev/shm RAM disk and ordinary folders are fine', () => {
+    expect(() => assertWritablePath('--out', '/dev/shm/run')).not.toThrow();
+    expect(() => assertWritablePath('--out', 'runs/a')).not.toThrow();
+    expect(() => assertWritablePath('--out', '/tmp/proc/x')).not.toThrow();
+  });
+
   test('requireFinite: a NaN aborts the write, names file and tensor, and keeps the old file', async () => {
     const path = join(dir, 'finite.safetensors');
     await saveSafetensors(path, entries, undefined, { requireFinite: true });
