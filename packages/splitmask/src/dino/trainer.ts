@@ -199,6 +199,8 @@ function rebuildTree(shape: unknown, flat: Record<string, tf.Variable>): Variabl
 
 /** Options of `runDino`. */
 export interface RunDinoOptions extends DinoTrainerOptions {
+  /** Called once the trainer exists (before the first step): e.g. to log `trainer.runId` / `resumedFrom`. */
+  onStart?: (trainer: DinoTrainer) => void;
   /** Called after every step. */
   onEvent?: (event: DinoEvent) => void;
   signal?: AbortSignal;
@@ -212,6 +214,8 @@ export interface RunDinoResult {
   resumedFrom?: string;
   /** Checkpoint written because the run was aborted (with a `checkpointDir`). */
   abortCheckpoint?: string;
+  /** The run id of the checkpoints (for log lines), when checkpointing. */
+  runId?: string;
 }
 
 /**
@@ -225,6 +229,7 @@ export async function runDino(
   create: (o: DinoTrainerOptions) => Promise<DinoTrainer> = createDinoTrainer,
 ): Promise<RunDinoResult> {
   const trainer = await create(options);
+  options.onStart?.(trainer);
   let last: DinoEvent | undefined;
   try {
     while (trainer.step < trainer.totalSteps && !options.signal?.aborted) {
@@ -236,7 +241,13 @@ export async function runDino(
       trainer.step < trainer.totalSteps &&
       (options.checkpointDir !== undefined || options.checkpoints !== undefined);
     const abortCheckpoint = aborted ? await trainer.save() : undefined;
-    return { last, steps: trainer.step, resumedFrom: trainer.resumedFrom, abortCheckpoint };
+    return {
+      last,
+      steps: trainer.step,
+      resumedFrom: trainer.resumedFrom,
+      abortCheckpoint,
+      runId: trainer.runId,
+    };
   } finally {
     await trainer.dispose();
   }
