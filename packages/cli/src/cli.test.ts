@@ -119,8 +119,10 @@ test('pretrain needs a known dataset', async () => {
 test('demo --tiny --steps 2 runs end to end: report, JSONL log, pictures, summary', async () => {
   const out = join(dir, 'demo');
   expect(await main(['demo', '--tiny', '--steps', '2', '--out', out, '--backend', 'wasm'])).toBe(0);
+  expect(stdout).toMatch(/raw pixels \(no encoder\): +\d+\.\d\d%/);
   expect(stdout).toMatch(/random init encoder: +\d+\.\d\d%/);
   expect(stdout).toMatch(/SplitMask-pretrained: +\d+\.\d\d%/);
+  expect(stdout).toMatch(/beats raw pixels|Raw pixels are still/);
   const log = readJsonl<{ step: number; loss: number; parts: Record<string, number> }>(
     join(out, 'log.jsonl'),
   );
@@ -133,6 +135,8 @@ test('demo --tiny --steps 2 runs end to end: report, JSONL log, pictures, summar
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   expect(summary.steps).toBe(2);
   expect(summary.knn.pretrained).toBeGreaterThanOrEqual(0);
+  // raw-pixel k-NN on 50 held-out images of 10 classes: well above chance (10 %) on Fashion-MNIST
+  expect(summary.knn.rawPixels).toBeGreaterThan(0.3);
   expect(existsSync(join(out, 'splits.png'))).toBe(true);
 }, 120_000);
 

@@ -199,9 +199,13 @@ async function demo(args: ParsedArgs): Promise<number> {
     [
       `splitmask demo: ${r.steps} steps, ${r.imagesSeen} images in ${r.trainSeconds.toFixed(0)}s of training (${((Date.now() - t0) / 1000).toFixed(0)}s total)`,
       `k-NN (k=${r.knn.k}, T=${r.knn.temperature}, cosine; bank ${r.knn.bank} train images, ${r.knn.queries} held-out test images):`,
+      `  raw pixels (no encoder):   ${(100 * r.knn.rawPixels).toFixed(2)}%`,
       `  random init encoder:       ${(100 * r.knn.random).toFixed(2)}%`,
       `  SplitMask-pretrained:      ${(100 * r.knn.pretrained).toFixed(2)}%`,
       verdict,
+      r.knn.pretrained >= r.knn.rawPixels
+        ? `The pretrained encoder also beats raw pixels (+${(100 * (r.knn.pretrained - r.knn.rawPixels)).toFixed(2)} points).`
+        : `Raw pixels are still ${(100 * (r.knn.rawPixels - r.knn.pretrained)).toFixed(2)} points ahead: this short run is not yet a useful encoder (longer schedules are needed).`,
       `pictures and log: ${out}`,
       '',
     ].join('\n'),

@@ -107,6 +107,8 @@ export interface DemoResult {
   knn: {
     pretrained: number;
     random: number;
+    /** The same k-NN on raw pixels (flattened, cosine): the bar an encoder must clear to be useful. */
+    rawPixels: number;
     k: number;
     temperature: number;
     bank: number;
@@ -171,6 +173,24 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     }
   };
 
+  // The baseline every encoder is read against: the same k-NN on the raw pixels of the same split.
+  const rawPixels = await (async () => {
+    const per = vit.imageSize * vit.imageSize * vit.inChans;
+    const fb = tf.tensor2d(bankPixels, [bank.count, per]);
+    const ft = tf.tensor2d(testPixels, [test.count, per]);
+    try {
+      const r = await knnClassify(fb, bank.labels as Int32Array, ft, test.labels as Int32Array, {
+        numClasses: 10,
+        k: 20,
+        temperature: 0.07,
+      });
+      return r.top1 / 100;
+    } finally {
+      tf.dispose([fb, ft]);
+    }
+  })();
+  log(`k-NN on raw pixels (same split): ${(100 * rawPixels).toFixed(2)}%`);
+
   const tokenizer = await buildTokenizer(config, source);
   log(
     `tokenizer: ${config.tokenizer.kind}, V=${tokenizer.vocabSize} (${((Date.now() - t0) / 1000).toFixed(1)}s)`,
@@ -234,7 +254,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     steps: trainer.step,
     trainSeconds,
     imagesSeen: trainer.step * config.train.batchSize * config.train.accumSteps,
-    knn: { pretrained, random, k: 20, temperature: 0.07, bank: bank.count, queries: test.count, curve },
+    knn: {
+      pretrained,
+      random,
+      rawPixels,
+      k: 20,
+      temperature: 0.07,
+      bank: bank.count,
+      queries: test.count,
+      curve,
+    },
     finalParts: events.at(-1)?.parts ?? {},
     files,
   };
