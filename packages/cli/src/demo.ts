@@ -158,37 +158,37 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     vit.imageSize,
   );
 
-  const evaluate = async (encoder: SplitMaskParams['encoder']): Promise<number> => {
-    const fb = encodeFeatures(encoder, bankPixels, bank.count, vit, source.normalization);
-    const ft = encodeFeatures(encoder, testPixels, test.count, vit, source.normalization);
+  /** DINO's weighted k-NN (k=20, T=0.07, cosine) of held-out queries against the bank: top-1 in [0, 1]. */
+  const knnTop1 = async (bankFeatures: tf.Tensor2D, queryFeatures: tf.Tensor2D): Promise<number> => {
     try {
-      const r = await knnClassify(fb, bank.labels as Int32Array, ft, test.labels as Int32Array, {
-        numClasses: 10,
-        k: 20,
-        temperature: 0.07,
-      });
+      const r = await knnClassify(
+        bankFeatures,
+        bank.labels as Int32Array,
+        queryFeatures,
+        test.labels as Int32Array,
+        {
+          numClasses: 10,
+          k: 20,
+          temperature: 0.07,
+        },
+      );
       return r.top1 / 100;
     } finally {
-      tf.dispose([fb, ft]);
+      tf.dispose([bankFeatures, queryFeatures]);
     }
   };
+  const evaluate = (encoder: SplitMaskParams['encoder']): Promise<number> =>
+    knnTop1(
+      encodeFeatures(encoder, bankPixels, bank.count, vit, source.normalization),
+      encodeFeatures(encoder, testPixels, test.count, vit, source.normalization),
+    );
 
   // The baseline every encoder is read against: the same k-NN on the raw pixels of the same split.
-  const rawPixels = await (async () => {
-    const per = vit.imageSize * vit.imageSize * vit.inChans;
-    const fb = tf.tensor2d(bankPixels, [bank.count, per]);
-    const ft = tf.tensor2d(testPixels, [test.count, per]);
-    try {
-      const r = await knnClassify(fb, bank.labels as Int32Array, ft, test.labels as Int32Array, {
-        numClasses: 10,
-        k: 20,
-        temperature: 0.07,
-      });
-      return r.top1 / 100;
-    } finally {
-      tf.dispose([fb, ft]);
-    }
-  })();
+  const per = vit.imageSize * vit.imageSize * vit.inChans;
+  const rawPixels = await knnTop1(
+    tf.tensor2d(bankPixels, [bank.count, per]),
+    tf.tensor2d(testPixels, [test.count, per]),
+  );
   log(`k-NN on raw pixels (same split): ${(100 * rawPixels).toFixed(2)}%`);
 
   const tokenizer = await buildTokenizer(config, source);

@@ -11,27 +11,12 @@ import { useBackend } from '@splitmask/test-utils';
 import { initVitParams, resolveVitConfig } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { finetune, type LabeledImages } from './finetune';
+import { textures } from '../test/textures';
+import { finetune } from './finetune';
 
 const moduleUrl = new URL('../dist/index.js', import.meta.url);
 const built = existsSync(fileURLToPath(moduleUrl));
 const encCfg = resolveVitConfig('mu', { depth: 2 }); // 16px, patch 4, 1 channel, D=32
-
-function textures(n: number, seed: number): LabeledImages {
-  const rng = createRng(seed);
-  const pixels = new Float32Array(n * 256);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = i % 4;
-    labels[i] = y;
-    for (let r = 0; r < 16; r++)
-      for (let c = 0; c < 16; c++) {
-        const on = [true, r % 2 === 0, c % 2 === 0, (r + c) % 2 === 0][y];
-        pixels[i * 256 + r * 16 + c] = (on ? 0.7 : 0.1) + 0.3 * rng.random();
-      }
-  }
-  return { pixels, labels, count: n };
-}
 
 describe.skipIf(!built)('finetune on worker threads', () => {
   beforeAll(async () => {

@@ -3,38 +3,18 @@ import { describeEachBackend, expectNoLeak, expectNoLeakAsync } from '@splitmask
 import { initVitParams, resolveVitConfig } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
+import { textures } from '../test/textures';
 import {
   createFinetuneOptimizer,
   evaluateClassifier,
   finetune,
   finetuneLoss,
   initClassifierParams,
-  type LabeledImages,
 } from './finetune';
 import { applyMixup } from './mixup';
 
 let groupRun = 0;
 const encCfg = resolveVitConfig('mu', { depth: 2 }); // 16px, patch 4, 1 channel, D=32
-
-/**
- * 4 textures (flat, horizontal stripes, vertical stripes, checkerboard) plus noise: every patch shows its
- * class, so mean-pooled patch tokens separate them (a position-only cue would not survive mean pooling).
- */
-function quadrants(n: number, seed: number): LabeledImages {
-  const rng = createRng(seed);
-  const pixels = new Float32Array(n * 256);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = i % 4;
-    labels[i] = y;
-    for (let r = 0; r < 16; r++)
-      for (let c = 0; c < 16; c++) {
-        const on = [true, r % 2 === 0, c % 2 === 0, (r + c) % 2 === 0][y];
-        pixels[i * 256 + r * 16 + c] = (on ? 0.7 : 0.1) + 0.3 * rng.random();
-      }
-  }
-  return { pixels, labels, count: n };
-}
 
 describeEachBackend('finetune', () => {
   test('initClassifierParams: drops norm, adds fc_norm and a 0.001-scaled head, leaves the encoder intact', async () => {
@@ -86,7 +66,7 @@ describeEachBackend('finetune', () => {
   test('gradient coverage: every trainable param gets a finite, non-zero grad (mixup targets, drop-path)', () => {
     const enc = initVitParams(encCfg, createRng(0));
     const { params, cfg } = initClassifierParams(enc, encCfg, { numClasses: 4 }, createRng(1));
-    const data = quadrants(8, 2);
+    const data = textures(8, 2);
     const named = flattenParams(params);
     const grads = tf.tidy(() => {
       const x = tf.tensor4d(data.pixels, [8, 16, 16, 1]);
@@ -116,7 +96,7 @@ describeEachBackend('finetune', () => {
 
   test('loss decreases and a separable set is learned to ~100%', async () => {
     const enc = initVitParams(encCfg, createRng(0));
-    const train = quadrants(32, 3);
+    const train = textures(32, 3);
     const res = await finetune(
       enc,
       encCfg,
@@ -133,7 +113,7 @@ describeEachBackend('finetune', () => {
         hflip: false,
         labelSmoothing: 0,
       },
-      quadrants(32, 4),
+      textures(32, 4),
     );
     const first = res.history[0]?.loss as number;
     const last = res.history.at(-1);
@@ -144,7 +124,7 @@ describeEachBackend('finetune', () => {
 
   test('deterministic under a seed (with mixup/cutmix, drop-path, flips), different across seeds', async () => {
     const enc = initVitParams(encCfg, createRng(0));
-    const train = quadrants(16, 5);
+    const train = textures(16, 5);
     const run = async (seed: number) => {
       const res = await finetune(enc, encCfg, train, { numClasses: 4, epochs: 2, batchSize: 8, seed });
       const head = res.params.head as NonNullable<typeof res.params.head>;
@@ -159,7 +139,7 @@ describeEachBackend('finetune', () => {
 
   test('no leaks: finetune + dispose, evaluateClassifier, finetuneLoss, initClassifierParams', async () => {
     const enc = initVitParams(encCfg, createRng(0));
-    const data = quadrants(8, 6);
+    const data = textures(8, 6);
     expectNoLeak(() => initClassifierParams(enc, encCfg, { numClasses: 4 }, createRng(1)).params);
     const { params, cfg } = initClassifierParams(enc, encCfg, { numClasses: 4 }, createRng(1));
     const x = tf.tensor4d(data.pixels, [8, 16, 16, 1]);
@@ -179,7 +159,7 @@ describeEachBackend('finetune', () => {
 
   test('bad options and data are named', async () => {
     const enc = initVitParams(encCfg, createRng(0));
-    const data = quadrants(8, 7);
+    const data = textures(8, 7);
     await expect(finetune(enc, encCfg, data, { numClasses: 4, epochs: 0, layerDecay: 2 })).rejects.toThrow(
       /epochs must be a positive integer, got 0; layerDecay must be in \(0, 1\], got 2/,
     );
