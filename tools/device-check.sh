@@ -5,7 +5,8 @@
 # it can through the package managers (libvulkan1 via apt, the NVIDIA Vulkan ICD JSON when the driver's
 # library is there but its JSON is not, @tensorflow/tfjs-node-gpu via npm into .tools/, PyTorch with
 # CUDA via pip unless DEVICE_CHECK_NO_PIP=1); then measures the train step of SplitMask and BEiT at the
-# demo config (batch 64) and at ViT-S/16 (batch 128; DEVICE_CHECK_VITS_BATCH overrides) on
+# demo config (batch 64) and at ViT-S/16 (batch 128; DEVICE_CHECK_VITS_BATCH overrides), a ViT
+# classification step, and core's WGSL kernels op by op against tfjs's (packages/core/bench/webgpu.mjs), on
 #   - webgpu (Dawn on the GPU's Vulkan adapter) with core's WGSL kernels, and with tfjs's own kernels,
 #   - tfjs-node-gpu, where it installs and loads,
 #   - PyTorch eager on CUDA (tools/splitmask_step_torch.py --device cuda), where available.
@@ -128,7 +129,7 @@ if [ ! -d "$TFJS_GPU/node_modules/@tensorflow/tfjs-node-gpu" ] && command -v nvi
   log "npm install @tensorflow/tfjs-node-gpu@4.22.0 (downloads libtensorflow 2.9.1 for CUDA 11.2)"
   mkdir -p "$TFJS_GPU"
   (cd "$TFJS_GPU" && [ -f package.json ] || echo '{"private":true}' >package.json)
-  (cd "$TFJS_GPU" && limited 180 npm install --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0 @tensorflow/tfjs-core@4.22.0 >>"$LOG" 2>&1) ||
+  (cd "$TFJS_GPU" && limited 120 npm install --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0 @tensorflow/tfjs-core@4.22.0 >>"$LOG" 2>&1) ||
     log "tfjs-node-gpu did not install (see log)"
 fi
 PY=""
@@ -137,7 +138,7 @@ for p in python3 /usr/bin/python3; do
 done
 if [ -z "$PY" ] && [ "${DEVICE_CHECK_NO_PIP:-0}" != 1 ] && command -v nvidia-smi >/dev/null && command -v pip3 >/dev/null; then
   log "pip install torch (CUDA wheels, ~2.5 GB)"
-  limited 240 pip3 install -q torch >>"$LOG" 2>&1 || log "pip install torch failed or ran out of time"
+  limited 180 pip3 install -q torch >>"$LOG" 2>&1 || log "pip install torch failed or ran out of time"
   python3 -c 'import torch' 2>/dev/null && PY=python3
 fi
 TORCH_CUDA='false'
@@ -292,6 +293,16 @@ if [ "$WEBGPU_KIND" != none ] && [ -f packages/vit/dist/index.js ]; then
   done
 fi
 
+# Op by op: core's WGSL kernels vs tfjs-backend-webgpu's own (packages/core/bench/webgpu.mjs).
+OPS_JSON="packages/core/bench-results/core-webgpu.json"
+rm -f "$OPS_JSON"
+if [ "$WEBGPU_KIND" != none ] && [ -f packages/core/dist/index.js ]; then
+  TIER=$([ "$WEBGPU_KIND" = nvidia ] && echo full || echo small)
+  log "ops: core WGSL vs tfjs webgpu ($TIER sizes)"
+  (if [ -n "$WEBGPU_ICD" ]; then export VK_ICD_FILENAMES="$WEBGPU_ICD"; else unset VK_ICD_FILENAMES; fi
+    cd packages/core && limited 120 node bench/webgpu.mjs --tier "$TIER") >>"$LOG" 2>&1 || log "ops bench failed (see log)"
+fi
+
 # ---------------------------------------------------------------- one JSON
 node --input-type=module -e "
   import { readFileSync, writeFileSync } from 'node:fs';
@@ -311,7 +322,9 @@ node --input-type=module -e "
     if (r.backend === 'webgpu' && tfjs) r.speedupOverTfjsKernels = r.imgsPerSec / tfjs.imgsPerSec;
     if (torch && r.backend !== 'torch-cuda') r.ratioToTorchCuda = r.imgsPerSec / torch.imgsPerSec;
   }
-  const out = { date: new Date().toISOString(), seconds: Math.round(Date.now() / 1000 - $START), report, steps };
+  let ops = null;
+  try { ops = JSON.parse(readFileSync('$OPS_JSON', 'utf8')); } catch { ops = 'not run (no WebGPU adapter, or it failed: see log)'; }
+  const out = { date: new Date().toISOString(), seconds: Math.round(Date.now() / 1000 - $START), report, steps, ops };
   writeFileSync('$OUT', JSON.stringify(out, null, 2) + '\n');
   for (const r of steps) console.log(r.error ? \`\${r.backend} \${r.method} \${r.config}: \${r.error}\`
     : \`\${r.backend} \${r.method} \${r.config} b=\${r.batch}: \${r.imgsPerSec.toFixed(1)} img/s\` +
