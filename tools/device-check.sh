@@ -13,13 +13,13 @@
 # Each piece runs under its own time limit and a missing piece becomes an entry that says why.
 #
 # Usage (from the repo root, after `pnpm install && pnpm build`, i.e. after `npm test` built things):
-#   tools/device-check.sh [--out device-check.json] [--quick]
+#   tools/device-check.sh [--out FILE] [--quick]     (default FILE: bench-results/device-check.json)
 # --quick: demo config only, 2 steps (a smoke test; also what runs on a machine without a GPU).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-OUT="$ROOT/device-check.json"
+OUT="$ROOT/bench-results/device-check.json"
 QUICK=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
     *) echo "device-check: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+mkdir -p "$(dirname "$OUT")"
 START=$(date +%s)
 BUDGET=${DEVICE_CHECK_BUDGET_S:-570}
 WORK="$ROOT/.tools/device-check"
