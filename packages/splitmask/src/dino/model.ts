@@ -111,7 +111,12 @@ export function dinoForward(
     if (locals.length > 0) {
       const grid = arch.vitLocal.imageSize / arch.vitLocal.patchSize;
       const localParams: VitParams = params.backbone.pos_embed
-        ? { ...params.backbone, pos_embed: interpolatePosEmbed(params.backbone.pos_embed, grid) }
+        ? {
+            ...params.backbone,
+            // DINO's `interpolate_pos_encoding`: F.interpolate(mode='bicubic') without antialias (timm's
+            // default since 0.9 is antialias=True; DINO predates it).
+            pos_embed: interpolatePosEmbed(params.backbone.pos_embed, grid, { antialias: false }),
+          }
         : params.backbone; // sin-cos: vit builds the table for the local grid
       const seed = opts.seed === undefined ? undefined : opts.seed + 0x9e37;
       cls.push(encodeCls(localParams, locals, arch.vitLocal, { ...opts, seed }));
