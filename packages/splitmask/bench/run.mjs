@@ -114,12 +114,12 @@ async function child([method, configName, workers, steps, batchOverride, backend
 function measure(cmd, argv, threads) {
   // OpenBLAS/OpenMP start their own threads whatever torch.set_num_threads says: pin them to `threads`.
   const t = String(threads);
-  const r = spawnSync(cmd, argv, {
-    cwd: repo,
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-    env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t },
-  });
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
+  // Some machines pin OPENBLAS_CORETYPE/L2_SIZE for old OpenBLAS builds; they slow a current one, and the
+  // reference should run at its best: unset both for this command only.
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync(cmd, argv, { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
