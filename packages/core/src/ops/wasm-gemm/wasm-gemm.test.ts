@@ -146,7 +146,7 @@ describe('wasm GEMM', () => {
   test('an exhausted heap (malloc returns 0) is a WASM_HEAP_EXHAUSTED error, never a write to address 0', () => {
     const a = tf.randomNormal([64, 96], 0, 1, 'float32', 8) as tf.Tensor2D;
     const b = tf.randomNormal([96, 48], 0, 1, 'float32', 9) as tf.Tensor2D;
-    const want = tf.tidy(() => tf.matMul(a, b).dataSync().slice());
+    const want = tf.tidy(() => tf.matMul(a, b).dataSync().slice()) as Float32Array;
     const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number } }).wasm;
     const malloc = wasm._malloc;
     let calls = 0;
@@ -158,7 +158,7 @@ describe('wasm GEMM', () => {
       wasm._malloc = malloc;
     }
     // nothing was corrupted: the same product is still right
-    const got = tf.tidy(() => matMul2d(a, b).dataSync().slice());
+    const got = tf.tidy(() => matMul2d(a, b).dataSync().slice()) as Float32Array;
     expect(maxRelErr(got, Float64Array.from(want))).toBeLessThan(1e-5);
     tf.dispose([a, b]);
   });
