@@ -93,7 +93,7 @@ export function createDinoMethod(o: DinoMethodOptions): TrainMethod {
       const { lo, size } = ctx.collective.shard;
       const [, s, , c] = pixels.shape;
       const crops = multiCrop(
-        pixels.dataSync() as Float32Array,
+        ctx.pixels, // the host copy the trainer already has: no device read
         size,
         s,
         c,

@@ -9,7 +9,7 @@
  */
 import {
   type AdamW,
-  clipByGlobalNorm,
+  CLIP_EPS,
   cosineSchedule,
   createAdamW,
   createRng,
@@ -156,9 +156,13 @@ export function createMaskedMethod(o: MaskedMethodOptions): TrainMethod {
         ? beitLoss(tree as never, x.tensors as BeitInputs, vit, opts)
         : splitMaskLoss(tree as never, x.tensors as SplitMaskInputs, vit, opts);
     },
-    update(grads, step) {
+    update(grads, step, _extras, gradNorm) {
       tf.tidy(() => {
-        const g = cfg.optim.clipGrad > 0 ? clipByGlobalNorm(grads, cfg.optim.clipGrad).grads : grads;
+        // torch's clip_grad_norm_: scale by min(1, max / (norm + 1e-6)), with the global norm the trainer
+        // already read for its finite check (not recomputed here); a factor of 1 changes nothing, so skip it.
+        const coef = cfg.optim.clipGrad > 0 ? Math.min(1, cfg.optim.clipGrad / (gradNorm + CLIP_EPS)) : 1;
+        const g =
+          coef < 1 ? Object.fromEntries(Object.entries(grads).map(([k, t]) => [k, tf.mul(t, coef)])) : grads;
         optimizer.step(g, { lr: lr(step) });
       });
     },

@@ -155,7 +155,7 @@ export function checkFinite(method: TrainMethod, c: ComputedStep, step: number, 
 /** Step 4: the method's update with the global gradient; frees the gradients. */
 export function applyStep(method: TrainMethod, c: ComputedStep, step: number): void {
   try {
-    method.update(c.grads, step, c.aux);
+    method.update(c.grads, step, c.aux, c.gradNorm);
   } finally {
     discardStep(c);
   }

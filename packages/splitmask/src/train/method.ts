@@ -72,9 +72,15 @@ export interface TrainMethod {
   /**
    * Applies the update from the global gradient (summed over micro-batches and workers; identical on
    * every worker) and any post-step state change (EMA teacher, center). `extras` are the method's
-   * `auxSum` values summed the same way.
+   * `takeAux` values summed the same way; `gradNorm` is the global gradient norm the trainer already read
+   * (for global-norm clipping without computing it again on the device).
    */
-  update(grads: Record<string, tf.Tensor>, step: number, extras: Float32Array | undefined): void;
+  update(
+    grads: Record<string, tf.Tensor>,
+    step: number,
+    extras: Float32Array | undefined,
+    gradNorm: number,
+  ): void;
   /**
    * Optional side values of a micro-batch kept by the last `loss` call (e.g. DINO's teacher-output column
    * sums for its center), as a 1-D tensor the trainer reads, frees, and sums over micro-batches and workers.

@@ -192,7 +192,7 @@ export function threadPool(workers: number, spawn: () => ThreadHandle, backend?:
         async restore(tensors, optimizer) {
           const host: Record<string, HostTensor> = {};
           for (const [k, t] of Object.entries(tensors)) {
-            host[k] = { shape: t.shape.slice(), data: Float32Array.from(t.dataSync() as Float32Array) };
+            host[k] = { shape: t.shape.slice(), data: Float32Array.from((await t.data()) as Float32Array) };
           }
           await all(() => [{ type: 'restore', tensors: host, optimizer }]);
         },
