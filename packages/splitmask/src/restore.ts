@@ -19,6 +19,12 @@ export function assignVariables(
   for (const [name, v] of Object.entries(vars)) {
     const t = tensors[`${prefix}.${name}`];
     if (!t) throw new SplitmaskError('CHECKPOINT_MISMATCH', `${where} has no tensor '${prefix}.${name}'`);
+    if (t.shape.join() !== v.shape.join()) {
+      throw new SplitmaskError(
+        'CHECKPOINT_MISMATCH',
+        `${where}: '${prefix}.${name}' is [${t.shape}], the model has [${v.shape}]`,
+      );
+    }
     v.assign(t);
   }
 }

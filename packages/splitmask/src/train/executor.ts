@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodSpec } from '../methods/spec';
+import { assignVariables, restoreOptimizer } from '../restore';
 import { localCollective } from './collective';
 import { applyStep, checkFinite, computeStep, type ShardShape } from './engine';
 import type { MicroBatch, StepScalars, TrainMethod } from './method';
@@ -65,28 +66,16 @@ export function snapshotOf(method: TrainMethod): Snapshot {
   return { tensors, optimizer: { stepCount: opt.stepCount, paramSteps: opt.paramSteps } };
 }
 
-/** Assigns `params.*`, `state.*` and `optim.*` of a checkpoint; throws naming the first missing key. */
+/** Assigns `params.*`, `state.*` and `optim.*` of a checkpoint; throws naming the first missing or misshapen key. */
 export function restoreInto(
   method: TrainMethod,
   tensors: Record<string, tf.Tensor>,
   optimizer: Snapshot['optimizer'],
   where = 'checkpoint',
 ): void {
-  const assign = (vars: Record<string, tf.Variable>, prefix: string) => {
-    for (const [n, v] of Object.entries(vars)) {
-      const t = tensors[`${prefix}.${n}`];
-      if (!t) throw new RangeError(`${where} has no tensor '${prefix}.${n}'`);
-      if (t.shape.join() !== v.shape.join()) {
-        throw new RangeError(`${where}: '${prefix}.${n}' is [${t.shape}], the model has [${v.shape}]`);
-      }
-      v.assign(t);
-    }
-  };
-  assign(method.params, 'params');
-  assign(method.buffers, 'state');
-  const moments: Record<string, tf.Tensor> = {};
-  for (const [k, t] of Object.entries(tensors)) if (k.startsWith('optim.')) moments[k.slice(6)] = t;
-  method.optimizer.setState({ ...optimizer, tensors: moments });
+  assignVariables(method.params, tensors, 'params', where);
+  assignVariables(method.buffers, tensors, 'state', where);
+  restoreOptimizer(method.optimizer, tensors, optimizer);
 }
 
 /**
