@@ -10,7 +10,7 @@ export type TokenizerKind = 'random-projection' | 'random-patches' | 'kmeans' | 
 
 /**
  * Per-channel pixel normalisation applied before the dot product: `(x - mean[c]) / std[c]`.
- * The default `{ mean: [0.5, ...], std: [0.5, ...] }` maps [0, 1] pixels to [-1, 1] (paper.md Decision 6).
+ * The default `{ mean: [0.5, ...], std: [0.5, ...] }` maps [0, 1] pixels to [-1, 1] (docs/method.md: tokenizer normalisation).
  */
 export interface PatchNormalization {
   readonly mean: readonly number[];
