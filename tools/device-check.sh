@@ -14,29 +14,58 @@
 #
 # Usage (from the repo root, after `pnpm install && pnpm build`, i.e. after `npm test` built things):
 #   tools/device-check.sh [--out FILE] [--quick]     (default FILE: bench-results/device-check.json)
+#                        [--cpu-scaling SECONDS]
 # --quick: demo config only, 2 steps (a smoke test; also what runs on a machine without a GPU).
+# --cpu-scaling S: keep the last S seconds of the budget for the many-core table of issue #15: the wasm
+#   train step on 1, 2, 4, ... nproc worker threads (packages/splitmask/bench/run.mjs) against PyTorch on as
+#   many CPU threads, SplitMask and BEiT at the demo config (batch 256) and SplitMask at ViT-S/16 (8 images
+#   per worker). Results under "cpuScaling" in the JSON.
+# No registry (a machine that downloads nothing): bring .devkit/ (node tools/device-kit.mjs packs node, the
+# built packages and the runtime node_modules); this script unpacks it.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 OUT="$ROOT/bench-results/device-check.json"
 QUICK=0
+CPU_SCALING=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT="$2"; shift 2 ;;
     --quick) QUICK=1; shift ;;
+    --cpu-scaling) CPU_SCALING="$2"; shift 2 ;;
     *) echo "device-check: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$(dirname "$OUT")"
 START=$(date +%s)
+
+# ---------------------------------------------------------------- the kit (machines that download nothing)
+# tools/device-kit.mjs packs node, the built packages and the runtime node_modules into .devkit/; unpack
+# them here when this machine lacks node or the build. xz, else Python's lzma/tarfile (same archives).
+unxz_to() { xz -dc "$1" >"$2" 2>/dev/null || python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; }
+untar_xz() { tar -xJf "$1" 2>/dev/null || python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1], "r:xz").extractall(".")' "$1"; }
+if [ -d .devkit ]; then
+  if ! command -v node >/dev/null || [ "${DEVICE_CHECK_KIT_NODE:-0}" = 1 ]; then
+    mkdir -p .tools/node/bin && unxz_to .devkit/node.xz .tools/node/bin/node && chmod +x .tools/node/bin/node
+    export PATH="$ROOT/.tools/node/bin:$PATH"
+  fi
+  if [ ! -f packages/splitmask/dist/index.js ] || [ ! -d node_modules/.pnpm ]; then untar_xz .devkit/modules.tar.xz; fi
+  if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 && [ "$(id -u)" = 0 ]; then
+    for f in .devkit/debs/*.deb; do [ -f "$f" ] && dpkg -x "$f" /; done
+    ldconfig 2>/dev/null || true
+  fi
+fi
+command -v node >/dev/null || { echo "device-check: no node (install Node 20, or run tools/device-kit.mjs where it is and bring .devkit/)" >&2; exit 2; }
 BUDGET=${DEVICE_CHECK_BUDGET_S:-570}
+[[ "$CPU_SCALING" =~ ^[0-9]+$ ]] || { echo "device-check: --cpu-scaling takes seconds, got $CPU_SCALING" >&2; exit 2; }
 WORK="$ROOT/.tools/device-check"
 mkdir -p "$WORK"
 LOG="$WORK/log.txt"
 : >"$LOG"
 log() { echo "device-check: $*" | tee -a "$LOG" >&2; }
-left() { echo $((BUDGET - ($(date +%s) - START))); }
+RESERVE=0 # seconds kept back for the CPU scaling section until it starts
+left() { echo $((BUDGET - RESERVE - ($(date +%s) - START))); }
 # Runs "$@" with a time limit of min($1, time left - 10 s); prints nothing and fails when no time is left.
 limited() {
   local want="$1"; shift
@@ -76,7 +105,10 @@ fact vulkan_loader "$(ldconfig -p 2>/dev/null | grep -m1 -o 'libvulkan.so.1 .*' 
 ICDS="$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null | tr '\n' ' ')"
 fact vulkan_icds "${ICDS:-none}"
 NV_ICD=""
-for f in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do [ -f "$f" ] && NV_ICD="$f"; done
+# Containers that mount the driver under /usr/local/nvidia keep its ICD JSON there.
+for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+  [ -f "$f" ] && NV_ICD="$f"
+done
 if [ -z "$NV_ICD" ]; then
   NV_GLX="$(ldconfig -p 2>/dev/null | grep -m1 -o '/[^ ]*libGLX_nvidia.so.0' || true)"
   if [ -n "$NV_GLX" ]; then
@@ -124,9 +156,15 @@ elif SETUP="$(tools/setup-webgpu.sh 2>>"$LOG")"; then
 fi
 log "webgpu runs on: $WEBGPU_KIND"
 
+RESERVE=$CPU_SCALING
+
 # ---------------------------------------------------------------- installs
 TFJS_GPU="$WORK/tfjs-node-gpu"
-if [ ! -d "$TFJS_GPU/node_modules/@tensorflow/tfjs-node-gpu" ] && command -v nvidia-smi >/dev/null; then
+# Offline machines (no registry): skip the installs at once instead of waiting for their timeouts.
+ONLINE=0
+command -v npm >/dev/null && limited 10 npm ping >/dev/null 2>&1 && ONLINE=1
+fact registry_reachable "$([ $ONLINE = 1 ] && echo yes || echo 'no (npm missing or registry unreachable: installs skipped)')"
+if [ ! -d "$TFJS_GPU/node_modules/@tensorflow/tfjs-node-gpu" ] && command -v nvidia-smi >/dev/null && [ $ONLINE = 1 ]; then
   log "npm install @tensorflow/tfjs-node-gpu@4.22.0 (downloads libtensorflow 2.9.1 for CUDA 11.2)"
   mkdir -p "$TFJS_GPU"
   (cd "$TFJS_GPU" && [ -f package.json ] || echo '{"private":true}' >package.json)
@@ -137,7 +175,7 @@ PY=""
 for p in python3 /usr/bin/python3; do
   if command -v "$p" >/dev/null && "$p" -c 'import torch' 2>/dev/null; then PY="$p"; break; fi
 done
-if [ -z "$PY" ] && [ "${DEVICE_CHECK_NO_PIP:-0}" != 1 ] && command -v nvidia-smi >/dev/null && command -v pip3 >/dev/null; then
+if [ -z "$PY" ] && [ "${DEVICE_CHECK_NO_PIP:-0}" != 1 ] && [ $ONLINE = 1 ] && command -v nvidia-smi >/dev/null && command -v pip3 >/dev/null; then
   log "pip install torch (CUDA wheels, ~2.5 GB)"
   limited 180 pip3 install -q torch >>"$LOG" 2>&1 || log "pip install torch failed or ran out of time"
   python3 -c 'import torch' 2>/dev/null && PY=python3
@@ -241,10 +279,12 @@ else
   VITS_BATCH="${DEVICE_CHECK_VITS_BATCH:-128}"
   STEPS=5
   if [ "$QUICK" = 1 ]; then STEPS=2; elif [ "$WEBGPU_KIND" = nvidia ] || [ "$TORCH_CUDA" = true ]; then CONFIG_LIST="demo:64 vit-s16:$VITS_BATCH"; fi
+  # Method-major, SplitMask first: when the budget runs short, what is lost is BEiT's rows.
+  for me in splitmask beit; do
   for cb in $CONFIG_LIST; do
     cf="${cb%%:*}"; ba="${cb##*:}"
     lim=$([ "$cf" = demo ] && echo 90 || echo 150)
-    for me in splitmask beit; do
+    {
       if [ "$WEBGPU_KIND" != none ]; then
         for be in webgpu webgpu-tfjs; do run_step "$lim" "$be" "$me" "$cf" "$STEPS" "$ba" VK_ICD_FILENAMES="$WEBGPU_ICD"; done
       else
@@ -273,7 +313,8 @@ else
       else
         record_error torch-cuda "$me" "$cf" "PyTorch with CUDA is not available ($([ -n "$PY" ] && echo 'torch has no CUDA device' || echo 'torch not installed'))"
       fi
-    done
+    }
+  done
   done
 fi
 
@@ -304,6 +345,30 @@ if [ "$WEBGPU_KIND" != none ] && [ -f packages/core/dist/index.js ]; then
     cd packages/core && limited 120 node bench/webgpu.mjs --tier "$TIER") >>"$LOG" 2>&1 || log "ops bench failed (see log)"
 fi
 
+# ---------------------------------------------------------------- the many-core CPU table (#15)
+CPU_JSON="$WORK/cpu-scaling.jsonl"
+: >"$CPU_JSON"
+if [ "$CPU_SCALING" -gt 0 ]; then
+  RESERVE=0
+  NPROC=$(nproc)
+  COUNTS="1"; n=2; while [ "$n" -le "$NPROC" ]; do COUNTS="$COUNTS,$n"; n=$((n * 2)); done
+  BENCH_PY="${PY:-python3}"
+  cpu_bench() { # limit out-name args...
+    local lim="$1" name="$2"; shift 2
+    log "cpu scaling: $name ($*)"
+    (export SPLITMASK_PYTHON="$BENCH_PY"; cd packages/splitmask && limited "$lim" node bench/run.mjs --out "$WORK/cpu-$name.json" "$@") >>"$LOG" 2>&1 ||
+      log "cpu scaling $name failed or ran out of time (see log)"
+    [ -f "$WORK/cpu-$name.json" ] && node -e "const r = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
+      for (const row of r.rows) console.log(JSON.stringify({ part: process.argv[2], cores: r.cores, ...row }))" "$WORK/cpu-$name.json" "$name" >>"$CPU_JSON"
+  }
+  # Demo config at a global batch of 256 (16 images per worker at 16 workers), PyTorch on as many threads;
+  # then ViT-S/16 at 8 images per worker (a wasm heap holds 8, not 16) on all cores; BEiT; ViT-S on 1.
+  cpu_bench "$((CPU_SCALING * 36 / 100))" demo-splitmask --configs demo:256 --methods splitmask --workers "$COUNTS" --steps 5 --torch-same-threads
+  cpu_bench "$((CPU_SCALING * 33 / 100))" vits-all --configs "vit-s16:$((8 * NPROC))" --methods splitmask --workers "$NPROC" --steps 2 --torch-same-threads
+  cpu_bench "$((CPU_SCALING * 16 / 100))" demo-beit --configs demo:256 --methods beit --workers "1,$NPROC" --steps 5 --torch-same-threads
+  cpu_bench "$(left)" vits-1 --configs vit-s16:8 --methods splitmask --workers 1 --steps 1 --torch-same-threads
+fi
+
 # ---------------------------------------------------------------- one JSON
 node --input-type=module -e "
   import { readFileSync, writeFileSync } from 'node:fs';
@@ -325,11 +390,14 @@ node --input-type=module -e "
   }
   let ops = null;
   try { ops = JSON.parse(readFileSync('$OPS_JSON', 'utf8')); } catch { ops = 'not run (no WebGPU adapter, or it failed: see log)'; }
-  const out = { date: new Date().toISOString(), seconds: Math.round(Date.now() / 1000 - $START), report, steps, ops };
+  const cpuScaling = lines('$CPU_JSON');
+  const out = { date: new Date().toISOString(), seconds: Math.round(Date.now() / 1000 - $START), report, steps, ops, cpuScaling };
   writeFileSync('$OUT', JSON.stringify(out, null, 2) + '\n');
   for (const r of steps) console.log(r.error ? \`\${r.backend} \${r.method} \${r.config}: \${r.error}\`
     : \`\${r.backend} \${r.method} \${r.config} b=\${r.batch}: \${r.imgsPerSec.toFixed(1)} img/s\` +
       (r.speedupOverTfjsKernels ? \` (x\${r.speedupOverTfjsKernels.toFixed(2)} vs tfjs kernels)\` : '') +
       (r.ratioToTorchCuda ? \` (\${r.ratioToTorchCuda.toFixed(2)}x PyTorch CUDA)\` : ''));
+  for (const r of cpuScaling) console.log(\`cpu \${r.part} \${r.method} \${r.config} b=\${r.batch} workers \${r.workers}: \${r.imgsPerSec.toFixed(1)} img/s\` +
+    (r.torchSameThreadsImgsPerSec ? \` | PyTorch \${r.workers} threads \${r.torchSameThreadsImgsPerSec.toFixed(1)}: ratio \${r.ratioToTorchSameThreads.toFixed(2)}\` : ''));
   console.log('wrote $OUT');
 " "$DAWN_ALL" "$DAWN_NV"

@@ -3,7 +3,11 @@
 // config (and ViT-S/16 with --vit-s), for 1..N workers, next to the PyTorch reference of the same step
 // (tools/splitmask_step_torch.py) on 1 thread and on all cores, measured in the same run.
 //   node bench/run.mjs [--steps 5] [--workers 1,2] [--methods splitmask,beit,dino] [--vit-s] [--batch N]
-//                      [--backend wasm|cpu|webgpu|webgpu-tfjs] [--no-torch]
+//                      [--configs demo:256,vit-s16:128] [--out FILE]
+//                      [--backend wasm|cpu|webgpu|webgpu-tfjs] [--no-torch] [--torch-same-threads]
+// --torch-same-threads: each row's PyTorch reference also runs on as many threads as that row has workers
+// (the many-core table: 1, 2, 4, 8, 16 workers against PyTorch on 1, 2, 4, 8, 16 cores).
+// The Python with torch: $SPLITMASK_PYTHON, else /usr/bin/python3 (Debian's), else python3 on the PATH.
 // Each measurement runs in a fresh child process so its peak RSS is its own (with workers: the whole
 // process, main thread + workers). Results go to stdout and bench-results/train-step.json. Build first.
 import { spawnSync } from 'node:child_process';
@@ -145,27 +149,45 @@ function torchStep(method, configName, threads, steps) {
   );
   argv.push('--mlp-ratio', String(model.mlpRatio), '--vocab', String(vocab), '--batch', String(batch));
   argv.push('--steps', String(steps), '--threads', String(threads));
-  return measure('/usr/bin/python3', argv, threads);
+  return measure(PYTHON, argv, threads);
 }
+
+const PYTHON =
+  process.env.SPLITMASK_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 async function parent() {
   if (!existsSync(join(pkg, 'dist', 'index.js'))) throw new Error('build first: pnpm build');
   const steps = flag('steps', '5');
   const workerCounts = flag('workers', `1,${cores}`).split(',').map(Number);
   const methods = flag('methods', 'splitmask,beit,dino').split(',');
-  const configs = args.includes('--vit-s') ? ['demo', 'vit-s16'] : ['demo'];
+  // --configs demo:256,vit-s16:128 picks configs and per-config batches (default: demo, + vit-s16 with --vit-s).
+  const configSpecs = flag('configs', args.includes('--vit-s') ? 'demo,vit-s16' : 'demo').split(',');
+  const configs = configSpecs.map((c) => c.split(':')[0]);
+  for (const c of configs) if (!CONFIGS[c]) throw new Error(`--configs: unknown config '${c}'`);
   const batchOverride = flag('batch', '');
   // wasm (default), cpu, webgpu (core's WGSL kernels) or webgpu-tfjs (tfjs's kernels); workers need wasm/cpu.
   const backendFlag = flag('backend', 'wasm');
   if (batchOverride) for (const c of Object.values(CONFIGS)) c.batch = Number(batchOverride);
-  const haveTorch = !args.includes('--no-torch') && existsSync('/usr/bin/python3');
+  for (const spec of configSpecs) {
+    const [name, batch] = spec.split(':');
+    if (batch) CONFIGS[name].batch = Number(batch);
+  }
+  const haveTorch = !args.includes('--no-torch') && (PYTHON !== '/usr/bin/python3' || existsSync(PYTHON));
+  const sameThreads = args.includes('--torch-same-threads');
   const rows = [];
   for (const configName of configs) {
     for (const method of methods) {
       // PyTorch has no DINO step script here: DINO rows report throughput and scaling only.
-      const torch1 = haveTorch && method !== 'dino' ? torchStep(method, configName, 1, steps) : undefined;
-      const torchAll =
-        haveTorch && method !== 'dino' ? torchStep(method, configName, cores, steps) : undefined;
+      const torchRuns = new Map();
+      const torchAt = (threads) => {
+        if (!haveTorch || method === 'dino') return undefined;
+        if (!torchRuns.has(threads)) torchRuns.set(threads, torchStep(method, configName, threads, steps));
+        return torchRuns.get(threads);
+      };
+      // --torch-same-threads measures PyTorch only at the rows' thread counts (at ViT-S/16 with 128 images
+      // a 1-thread PyTorch step alone would take minutes).
+      const torch1 = sameThreads ? undefined : torchAt(1);
+      const torchAll = sameThreads ? undefined : torchAt(cores);
       let single;
       for (const workers of workerCounts) {
         const r = measure(
@@ -177,7 +199,7 @@ async function parent() {
             configName,
             String(workers),
             steps,
-            batchOverride,
+            String(CONFIGS[configName].batch),
             backendFlag,
           ],
           1,
@@ -191,6 +213,11 @@ async function parent() {
         r.ratioToTorchAllCores = torchAll ? r.imgsPerSec / torchAll.imgs_per_s : undefined;
         r.ratioToTorchOneThread = torch1 ? r.imgsPerSec / torch1.imgs_per_s : undefined;
         r.torchAllCoresPeakRssMb = torchAll?.peak_rss_mb;
+        if (sameThreads) {
+          const same = torchAt(workers);
+          r.torchSameThreadsImgsPerSec = same?.imgs_per_s;
+          r.ratioToTorchSameThreads = same ? r.imgsPerSec / same.imgs_per_s : undefined;
+        }
         rows.push(r);
         console.log(
           `${configName.padEnd(7)} ${method.padEnd(9)} workers ${workers}: ${r.imgsPerSec.toFixed(1).padStart(7)} img/s ` +
@@ -198,6 +225,9 @@ async function parent() {
             (torchAll
               ? ` | PyTorch ${cores} threads ${torchAll.imgs_per_s.toFixed(1)} img/s: ratio ${r.ratioToTorchAllCores.toFixed(3)}` +
                 ` | 1 thread ${torch1.imgs_per_s.toFixed(1)}: ratio ${r.ratioToTorchOneThread.toFixed(3)}`
+              : '') +
+            (r.ratioToTorchSameThreads !== undefined
+              ? ` | PyTorch ${workers} threads ${r.torchSameThreadsImgsPerSec.toFixed(1)}: ratio ${r.ratioToTorchSameThreads.toFixed(3)}`
               : ''),
         );
       }
@@ -205,7 +235,8 @@ async function parent() {
   }
   mkdirSync(join(pkg, 'bench-results'), { recursive: true });
   const out = { date: new Date().toISOString(), cores, configs: CONFIGS, steps: Number(steps), rows };
-  writeFileSync(join(pkg, 'bench-results', 'train-step.json'), `${JSON.stringify(out, null, 2)}\n`);
+  const file = flag('out', join(pkg, 'bench-results', 'train-step.json'));
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
 }
 
 if (args[0] === '--child') await child(args.slice(1));
