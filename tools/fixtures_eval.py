@@ -8,6 +8,11 @@
   deterministic the reference breaks them by the lower class index, as tf.topk does.
 - logreg.json: two Gaussian-blob train/test sets and scikit-learn LogisticRegression test accuracy (on the
   standardised features, as the linear probe standardises them).
+- logistic-regression.json: scikit-learn `StandardScaler` + `LogisticRegression(C, lbfgs, multinomial)`
+  fitted to the optimum (tol 1e-10, max_iter 100000) on three small cases: overlapping blobs (C=1),
+  more features than samples as in the 1 % label runs (C=0.1), and pixel-like features with a column
+  that is constant in train (StandardScaler scales it by 1) and a strong penalty (C=0.01). It stores the
+  test probabilities, accuracy, coefficients and the objective, for fitLogisticRegression's parity test.
 """
 import json
 import os
@@ -15,6 +20,7 @@ import os
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 
 torch.set_num_threads(1)
 OUT = os.path.join(os.path.dirname(__file__), '..', 'packages', 'eval', 'test', 'fixtures')
@@ -94,6 +100,33 @@ def logreg_case(name, seed, n, d, c, spread):
             'testFeatures': r(xte), 'testLabels': yte.tolist(), 'sklearnTop1': acc}
 
 
+def sklearn_logreg_case(name, seed, n_train, n_test, d, c, spread, C, constant_col=False):
+    g = np.random.default_rng(seed)
+    centers = g.normal(size=(c, d)) * 2.0
+    def draw(m):
+        y = np.arange(m) % c  # every class present
+        g.shuffle(y)
+        x = centers[y] + spread * g.normal(size=(m, d))
+        return x.astype(np.float32), y
+    xtr, ytr = draw(n_train)
+    xte, yte = draw(n_test)
+    if constant_col:  # pixel-like: [0, 1], one column always 0 in train but not in test
+        xtr, xte = 1 / (1 + np.exp(-xtr)), 1 / (1 + np.exp(-xte))
+        xtr[:, 0] = 0.0
+        xtr, xte = xtr.astype(np.float32), xte.astype(np.float32)
+    scaler = StandardScaler().fit(xtr.astype(np.float64))
+    ztr, zte = scaler.transform(xtr.astype(np.float64)), scaler.transform(xte.astype(np.float64))
+    clf = LogisticRegression(C=C, tol=1e-10, max_iter=100000).fit(ztr, ytr)
+    probs = clf.predict_proba(zte)
+    # scikit-learn's objective divided by N: mean CE + ||W||^2 / (2 C N)
+    ptr = clf.predict_proba(ztr)
+    obj = -np.mean(np.log(ptr[np.arange(n_train), ytr])) + (clf.coef_ ** 2).sum() / (2 * C * n_train)
+    return {'name': name, 'numClasses': c, 'dim': d, 'C': C, 'trainFeatures': r(xtr), 'trainLabels': ytr.tolist(),
+            'testFeatures': r(xte), 'testLabels': yte.tolist(), 'probabilities': r(probs, 7),
+            'top1': float((probs.argmax(1) == yte).mean() * 100), 'coef': r(clf.coef_.T, 7),
+            'intercept': r(clf.intercept_, 7), 'objective': float(obj), 'iterations': int(clf.n_iter_[0])}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     knn = [knn_case('10 classes, k=20, T=0.07', 0, 300, 70, 16, 10, 20, 0.07),
@@ -103,6 +136,13 @@ def main():
     lr = [logreg_case('4 overlapping blobs', 2, 240, 6, 4, 2.0)]
     with open(os.path.join(OUT, 'logreg.json'), 'w') as f:
         json.dump(lr, f)
+    sk = [sklearn_logreg_case('4 overlapping blobs, C=1', 3, 240, 120, 6, 4, 2.0, 1.0),
+          sklearn_logreg_case('more features than samples (1 % labels), C=0.1', 4, 30, 60, 40, 3, 3.0, 0.1),
+          sklearn_logreg_case('pixel-like, constant train column, C=0.01', 5, 200, 100, 12, 5, 1.5, 0.01, True)]
+    with open(os.path.join(OUT, 'logistic-regression.json'), 'w') as f:
+        json.dump(sk, f)
+    for c in sk:
+        print(c['name'], c['top1'], c['iterations'], c['objective'])
     for c in knn:
         print(c['name'], c['top1'], c['top5'])
     print(lr[0]['name'], lr[0]['sklearnTop1'])

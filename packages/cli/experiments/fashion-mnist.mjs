@@ -32,6 +32,7 @@ import {
   classBalancedSubset,
   extractFeatures,
   finetune,
+  fitLogisticRegression,
   knnClassify,
   markdownTable,
   metricsFromLogits,
@@ -61,6 +62,27 @@ const DINO_SHORT = {
   crops: { localSize: 12, localCrops: 6, blurRadius: [0.1, 0.5] },
   head: { outDim: 1024, hiddenDim: 256, bottleneckDim: 128 },
   optim: { lr: 5e-4, momentumTeacher: 0.99 },
+};
+
+/**
+ * Fine-tuning recipe for small labelled sets (chosen on the validation split, docs/results/recipe-sweep.md):
+ * no mixup/cutmix (at 90–9,000 labels they slow convergence more than they regularise), label smoothing
+ * 0.1, drop-path 0.1, horizontal flips, AdamW lr 1e-3 / wd 0.05 at batch 64, 10 % warmup, cosine; no
+ * layer decay from scratch (there is no pretrained stack to protect).
+ */
+const SMALL_DATA_RECIPE = {
+  batchSize: 64,
+  lr: 1e-3,
+  minLr: 1e-6,
+  warmupEpochs: 3,
+  weightDecay: 0.05,
+  layerDecay: 1,
+  labelSmoothing: 0.1,
+  mixupAlpha: 0,
+  cutmixAlpha: 0,
+  mixupProb: 0,
+  dropPath: 0.1,
+  hflip: true,
 };
 
 /**
@@ -100,6 +122,19 @@ export const PRESETS = {
       lr: 2e-3,
       warmupEpochs: 0,
     },
+    valImages: 100,
+    pixels: { Cs: [0.1, 1] },
+    scratch: {
+      ...SMALL_DATA_RECIPE,
+      fractions: [
+        [0.01, 3],
+        [0.1, 2],
+        [1, 1],
+      ],
+      batchSize: 32,
+      warmupEpochs: 0,
+    },
+    pretrainMonitorEvery: 20,
   },
   quick: {
     note: 'small ViT, short schedules; measured 24 min on 2 CPU cores with --jobs 2 (wasm, core wasm kernels; 66 min before them), within the one-hour budget',
@@ -132,6 +167,50 @@ export const PRESETS = {
       lr: 2e-3,
       warmupEpochs: 1,
     },
+    pixels: { Cs: [1] },
+    methods: 'pixels,random,beit,splitmask,dino',
+  },
+  standard: {
+    note: 'the headline table: 9,000 train images (1,000 more held out for validation), SplitMask/BEiT/DINO pretrained ~12 epochs with a k-NN monitor, the small-data fine-tuning recipe, a supervised-from-scratch arm and raw-pixel baselines; sized for 2 hours on 2 CPU cores for 3 seeds',
+    trainImages: 10000,
+    testImages: 2000,
+    valImages: 1000,
+    pretrain: {
+      model: { ...MODEL, embedDim: 64, depth: 4, numHeads: 4 },
+      tokenizer: { kind: 'kmeans', vocabSize: 128, seed: 0, fitImages: 2048, fitIterations: 10 },
+      masking: { mode: 'block' },
+      optim: { lr: 2e-3, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 100, clipGrad: 3 },
+      train: {
+        batchSize: 64,
+        accumSteps: 1,
+        steps: 1700,
+        logEvery: 100,
+        checkpointEvery: 0,
+        keepCheckpoints: 1,
+      },
+    },
+    pretrainMonitorEvery: 425,
+    dino: DINO_SHORT,
+    knn: { k: 20, temperature: 0.07 },
+    linear: { epochs: 50, batchSize: 256, lr: 4e-3, weightDecay: 1e-4 },
+    pixels: { Cs: [0.01, 0.1, 1] },
+    finetune: {
+      ...SMALL_DATA_RECIPE,
+      layerDecay: 0.75,
+      fractions: [
+        [0.01, 100],
+        [0.1, 40],
+        [1, 15],
+      ],
+    },
+    scratch: {
+      ...SMALL_DATA_RECIPE,
+      fractions: [
+        [0.01, 300],
+        [0.1, 100],
+        [1, 30],
+      ],
+    },
   },
   full: {
     note: 'all 60k/10k images, ViT-Ti-like width, long schedules: for a GPU backend',
@@ -158,11 +237,27 @@ export const PRESETS = {
     },
     knn: { k: 20, temperature: 0.07 },
     linear: { epochs: 100, batchSize: 1024, lr: 4e-3, weightDecay: 1e-4 },
+    valImages: 5000,
+    pretrainMonitorEvery: 2500,
+    pixels: { Cs: [0.01, 0.1, 1] },
     finetune: {
+      ...SMALL_DATA_RECIPE,
+      layerDecay: 0.75,
       fractions: [
         [0.01, 200],
         [0.1, 100],
         [1, 50],
+      ],
+      batchSize: 256,
+      lr: 4e-3,
+      warmupEpochs: 5,
+    },
+    scratch: {
+      ...SMALL_DATA_RECIPE,
+      fractions: [
+        [0.01, 1000],
+        [0.1, 300],
+        [1, 100],
       ],
       batchSize: 256,
       lr: 4e-3,
@@ -176,7 +271,8 @@ function parseArgs(argv) {
     preset: 'smoke',
     seed: 0,
     backend: 'auto',
-    methods: 'random,beit,splitmask,dino',
+    methods: undefined,
+    eval: 'test',
     data: 'fashion-mnist',
     encoders: join(tmpdir(), 'splitmask-experiments'),
     jobs: 1,
@@ -199,6 +295,8 @@ function parseArgs(argv) {
         'jobs',
         'workers',
         'merge',
+        'seeds',
+        'eval',
       ].includes(k) ||
       argv[i + 1] === undefined
     )
@@ -215,8 +313,22 @@ function parseArgs(argv) {
     throw new Error(`--workers must be 'auto' or a positive integer, got ${a.workers}`);
   if (!PRESETS[a.preset])
     throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got '${a.preset}'`);
+  a.methods ??= PRESETS[a.preset].methods ?? DEFAULT_METHODS;
+  for (const m of a.methods.split(','))
+    if (!ARMS.includes(m)) throw new Error(`--methods: unknown arm '${m}' (arms: ${ARMS.join(', ')})`);
+  if (a.eval !== 'test' && a.eval !== 'val')
+    throw new Error(`--eval must be 'test' or 'val', got '${a.eval}'`);
+  if (a.seeds !== undefined) {
+    a.seeds = a.seeds.split(',').map(Number);
+    if (!a.seeds.every((v) => Number.isInteger(v) && v >= 0))
+      throw new Error(`--seeds must be comma-separated non-negative integers, got '${a.seeds}'`);
+  }
   return a;
 }
+
+/** Every arm the harness knows: baselines first, then the encoders. */
+const ARMS = ['pixels', 'scratch', 'random', 'beit', 'splitmask', 'dino'];
+const DEFAULT_METHODS = 'pixels,scratch,random,beit,splitmask,dino';
 
 function deepMerge(base, over) {
   if (over === null || typeof over !== 'object' || Array.isArray(over)) return over;
@@ -231,14 +343,11 @@ async function loadSplit(data, split) {
   return imageFolder(join(data, split));
 }
 
-/** uint8 images (ImageArray for the trainer) and [0, 1] floats + labels (for evaluation) of a class-balanced subset. */
-async function loadImages(ds, count, size, channels) {
-  const labels = new Int32Array(ds.length);
-  for (let i = 0; i < ds.length; i++) labels[i] = (await ds.get(i)).label;
-  const idx =
-    count && count < ds.length
-      ? classBalancedSubset(labels, count / ds.length, 12345)
-      : Int32Array.from(labels.keys());
+/** The seed of the train/validation split: fixed, so every --seed is validated on the same images. */
+const VAL_SPLIT_SEED = 54321;
+
+/** uint8 images (ImageArray for the trainer) and [0, 1] floats + labels (for evaluation) of `idx`. */
+async function readImages(ds, idx, labels, size, channels) {
   const per = size * size * channels;
   const u8 = new Uint8Array(idx.length * per);
   for (let j = 0; j < idx.length; j++) {
@@ -253,6 +362,28 @@ async function loadImages(ds, count, size, channels) {
   return {
     array: { pixels: u8, count: idx.length, size, channels, labels: y },
     images: { pixels: Float32Array.from(u8, (v) => v / 255), labels: y, count: idx.length },
+  };
+}
+
+/**
+ * A class-balanced subset of `count` images (0 = all) and, when `valCount` > 0, a class-balanced
+ * validation split of `valCount` of them held out (seed VAL_SPLIT_SEED): → { train, val? }.
+ */
+async function loadImages(ds, count, size, channels, valCount = 0) {
+  const labels = new Int32Array(ds.length);
+  for (let i = 0; i < ds.length; i++) labels[i] = (await ds.get(i)).label;
+  const idx =
+    count && count < ds.length
+      ? classBalancedSubset(labels, count / ds.length, 12345)
+      : Int32Array.from(labels.keys());
+  if (!valCount) return { train: await readImages(ds, idx, labels, size, channels) };
+  const sub = Int32Array.from(idx, (i) => labels[i]);
+  const valPos = new Set(classBalancedSubset(sub, valCount / idx.length, VAL_SPLIT_SEED));
+  const valIdx = idx.filter((_, j) => valPos.has(j));
+  const trainIdx = idx.filter((_, j) => !valPos.has(j));
+  return {
+    train: await readImages(ds, trainIdx, labels, size, channels),
+    val: await readImages(ds, valIdx, labels, size, channels),
   };
 }
 
@@ -278,11 +409,13 @@ function dinoConfigOf(sm, preset, seed) {
 
 /**
  * DINO pretraining (runDino's loop, on a trainer we keep so its teacher can be read afterwards); returns
- * the trainer (caller disposes), its ViT config and the last event.
+ * the trainer (caller disposes), its ViT config, the last event and the k-NN monitor curve.
  */
-async function pretrainDino(sm, config, source, log, parallel) {
+async function pretrainDino(sm, config, source, log, parallel, monitor) {
   const trainer = await sm.createDinoTrainer({ config, source, role: 'exp-dino', parallel });
+  const vit = trainer.arch.vit;
   let last;
+  const curve = monitor.enabled ? [await monitor.at(0, trainer.teacher.backbone, vit)] : [];
   while (trainer.step < trainer.totalSteps) {
     last = await trainer.trainStep();
     if (last.step % config.train.logEvery === 0 || last.step === last.totalSteps) {
@@ -293,9 +426,13 @@ async function pretrainDino(sm, config, source, log, parallel) {
         `  step ${last.step}/${last.totalSteps} loss ${last.loss.toFixed(4)} m ${last.momentum.toFixed(4)}${mon}`,
       );
     }
+    if (monitor.due(last.step, last.totalSteps)) {
+      await trainer.syncParams();
+      curve.push(await monitor.at(last.step, trainer.teacher.backbone, vit));
+    }
   }
   await trainer.syncParams(); // with workers the teacher lives there until synced
-  return { trainer, vit: trainer.arch.vit, last };
+  return { trainer, vit, last, curve };
 }
 
 /**
@@ -314,24 +451,108 @@ async function importSplitmask() {
   return import('@splitmask/splitmask');
 }
 
-/** k-NN, linear probe and the fine-tuning runs of one encoder. */
-async function evaluate(encoder, vit, train, test, preset, normalization, seed, log, parallel) {
-  const s = vit.imageSize;
-  const c = vit.inChans;
-  const feat = { pool: 'mean', normalization, batchSize: 256 };
-  const trF = await extractFeatures(encoder, vit, arraySource(train.pixels, train.count, s, c), feat);
-  const teF = await extractFeatures(encoder, vit, arraySource(test.pixels, test.count, s, c), feat);
-  const numClasses = 10;
-  const knn = await knnClassify(trF, train.labels, teF, test.labels, { numClasses, ...preset.knn });
-  log(`  k-NN top-1 ${knn.top1.toFixed(2)}%`);
-  const probe = await trainLinearProbe(trF, train.labels, { numClasses, seed, ...preset.linear });
-  const logits = probe.logits(teF);
-  const linear = await metricsFromLogits(logits, test.labels);
-  tf.dispose([trF, teF, logits]);
-  probe.dispose();
-  log(`  linear probe top-1 ${linear.top1.toFixed(2)}%`);
+const NUM_CLASSES = 10;
+
+/** Flattened pixels [N, S·S·C] in [0, 1]. */
+const pixelTensor = (d) => tf.tensor2d(d.pixels, [d.count, d.pixels.length / d.count]);
+
+/**
+ * The k-NN monitor of a pretraining run: every `every` steps, DINO's k-NN of the encoder's mean-pooled
+ * features, fitted on the train images and scored on the monitor set (the validation split when there
+ * is one). → { due(step, total), at(step, encoder, vit) → { step, top1 } }.
+ */
+function knnMonitor(every, train, set, preset, normalization, log) {
+  return {
+    enabled: every > 0,
+    due: (step, total) => every > 0 && (step % every === 0 || step === total),
+    async at(step, encoder, vit) {
+      const s = vit.imageSize;
+      const c = vit.inChans;
+      const feat = { pool: 'mean', normalization, batchSize: 256 };
+      const trF = await extractFeatures(encoder, vit, arraySource(train.pixels, train.count, s, c), feat);
+      const teF = await extractFeatures(encoder, vit, arraySource(set.images.pixels, set.count, s, c), feat);
+      const knn = await knnClassify(trF, train.labels, teF, set.images.labels, {
+        numClasses: NUM_CLASSES,
+        ...preset.knn,
+      });
+      tf.dispose([trF, teF]);
+      log(`  monitor: step ${step} k-NN (${set.name}) ${knn.top1.toFixed(2)}%`);
+      return { step, top1: knn.top1 };
+    },
+  };
+}
+
+/**
+ * The raw-pixel baselines: DINO's weighted k-NN on the flattened pixels (the encoders' k-NN, same k and
+ * T) and a standardised-pixel logistic regression (scikit-learn's StandardScaler + LogisticRegression)
+ * at each label fraction, C picked from `preset.pixels.Cs` on the validation split when there is one.
+ */
+async function pixelBaselines(train, test, val, preset, seed, log) {
+  const trX = pixelTensor(train);
+  const teX = pixelTensor(test);
+  const knn = await knnClassify(trX, train.labels, teX, test.labels, {
+    numClasses: NUM_CLASSES,
+    ...preset.knn,
+  });
+  log(`  pixels k-NN top-1 ${knn.top1.toFixed(2)}%`);
+  const valX = val ? pixelTensor(val) : undefined;
   const finetunes = {};
-  const { fractions, ...ft } = preset.finetune;
+  const Cs = preset.pixels?.Cs ?? [1];
+  for (const [fraction] of preset.finetune.fractions) {
+    const sub = selectImages(train, classBalancedSubset(train.labels, Number(fraction), seed));
+    const x = pixelTensor(sub);
+    const t0 = Date.now();
+    let best;
+    const valTop1 = {};
+    for (const C of Cs) {
+      const lr = await fitLogisticRegression(x, sub.labels, { numClasses: NUM_CLASSES, C });
+      const score = valX && Cs.length > 1 ? await metricsOf(lr, valX, val.labels) : undefined;
+      if (score) valTop1[C] = score.top1;
+      if (!best || (score && score.top1 > best.score.top1)) {
+        best?.lr.dispose();
+        best = { C, lr, score };
+      } else lr.dispose();
+    }
+    const metrics = await metricsOf(best.lr, teX, test.labels);
+    finetunes[fraction] = {
+      labels: sub.count,
+      C: best.C,
+      valTop1,
+      iterations: best.lr.iterations,
+      converged: best.lr.converged,
+      top1: metrics.top1,
+      top5: metrics.top5,
+      metrics,
+      seconds: (Date.now() - t0) / 1000,
+    };
+    best.lr.dispose();
+    x.dispose();
+    log(
+      `  pixels logistic regression ${Number(fraction) * 100}% (${sub.count} labels, C ${best.C}): top-1 ${metrics.top1.toFixed(2)}%`,
+    );
+  }
+  tf.dispose([trX, teX, ...(valX ? [valX] : [])]);
+  const full = finetunes[String(preset.finetune.fractions.at(-1)[0])];
+  return {
+    knn: { top1: knn.top1, top5: knn.top5 },
+    linear: { top1: full.top1, top5: full.top5 },
+    finetunes,
+  };
+}
+
+async function metricsOf(model, x, labels) {
+  const logits = model.logits(x);
+  try {
+    return await metricsFromLogits(logits, labels);
+  } finally {
+    logits.dispose();
+  }
+}
+
+/** The fine-tuning runs of one encoder at each label fraction of `recipe` (FinetuneOptions + fractions). */
+async function finetuneAll(encoder, vit, train, test, recipe, normalization, seed, log, parallel) {
+  const finetunes = {};
+  const { fractions, ...ft } = recipe;
   for (const [fraction, epochs] of fractions) {
     const sub = selectImages(train, classBalancedSubset(train.labels, Number(fraction), seed));
     const t0 = Date.now();
@@ -339,16 +560,19 @@ async function evaluate(encoder, vit, train, test, preset, normalization, seed, 
       encoder,
       vit,
       sub,
-      { ...ft, numClasses, epochs, seed, normalization, parallel },
+      { ...ft, numClasses: NUM_CLASSES, epochs, seed, normalization, parallel },
       test,
     );
     const last = res.history.at(-1).eval;
+    const bs = Math.min(ft.batchSize ?? 64, sub.count);
     finetunes[fraction] = {
       labels: sub.count,
       epochs,
+      imagesSeen: epochs * Math.floor(sub.count / bs) * bs,
       top1: last.top1,
       top5: last.top5,
       curve: res.history.map((h) => h.eval?.top1 ?? Number.NaN),
+      loss: res.history.map((h) => h.loss),
       metrics: last,
       seconds: (Date.now() - t0) / 1000,
     };
@@ -357,6 +581,42 @@ async function evaluate(encoder, vit, train, test, preset, normalization, seed, 
       `  fine-tune ${Number(fraction) * 100}% (${sub.count} labels, ${epochs} ep): top-1 ${last.top1.toFixed(2)}%`,
     );
   }
+  return finetunes;
+}
+
+/** k-NN, linear probe and the fine-tuning runs of one encoder. */
+async function evaluate(encoder, vit, train, test, preset, normalization, seed, log, parallel) {
+  const s = vit.imageSize;
+  const c = vit.inChans;
+  const feat = { pool: 'mean', normalization, batchSize: 256 };
+  const trF = await extractFeatures(encoder, vit, arraySource(train.pixels, train.count, s, c), feat);
+  const teF = await extractFeatures(encoder, vit, arraySource(test.pixels, test.count, s, c), feat);
+  const knn = await knnClassify(trF, train.labels, teF, test.labels, {
+    numClasses: NUM_CLASSES,
+    ...preset.knn,
+  });
+  log(`  k-NN top-1 ${knn.top1.toFixed(2)}%`);
+  const probe = await trainLinearProbe(trF, train.labels, {
+    numClasses: NUM_CLASSES,
+    seed,
+    ...preset.linear,
+  });
+  const logits = probe.logits(teF);
+  const linear = await metricsFromLogits(logits, test.labels);
+  tf.dispose([trF, teF, logits]);
+  probe.dispose();
+  log(`  linear probe top-1 ${linear.top1.toFixed(2)}%`);
+  const finetunes = await finetuneAll(
+    encoder,
+    vit,
+    train,
+    test,
+    preset.finetune,
+    normalization,
+    seed,
+    log,
+    parallel,
+  );
   return {
     knn: { top1: knn.top1, top5: knn.top5 },
     linear: { top1: linear.top1, top5: linear.top5 },
@@ -364,7 +624,6 @@ async function evaluate(encoder, vit, train, test, preset, normalization, seed, 
   };
 }
 
-/** Runs the experiment; returns the results object it wrote. */
 /** The report's name: --name, else by preset (quick → fashion-mnist, the committed result). */
 function defaultName(args) {
   if (args.name) return args.name;
@@ -372,11 +631,14 @@ function defaultName(args) {
   return args.preset === 'quick' ? 'fashion-mnist' : `fashion-mnist-${args.preset}`;
 }
 
+/** The preset with --config merged over it. */
+function resolvePreset(args) {
+  return deepMerge(PRESETS[args.preset], args.config ? JSON.parse(readFileSync(args.config, 'utf8')) : {});
+}
+
+/** Runs the experiment for one seed; returns the results object it wrote. */
 export async function runExperiment(args, log = console.log) {
-  const preset = deepMerge(
-    PRESETS[args.preset],
-    args.config ? JSON.parse(readFileSync(args.config, 'utf8')) : {},
-  );
+  const preset = resolvePreset(args);
   const name = defaultName(args);
   const out = args.out ?? join(REPO, 'docs', 'results');
   const t0 = Date.now();
@@ -390,89 +652,126 @@ export async function runExperiment(args, log = console.log) {
   );
   const m = preset.pretrain.model;
   const trainDs = await loadSplit(args.data, 'train');
-  const train = await loadImages(trainDs, preset.trainImages, m.imageSize, m.inChans);
-  const test = await loadImages(
-    await loadSplit(args.data, 'test'),
-    preset.testImages,
+  const { train, val } = await loadImages(
+    trainDs,
+    preset.trainImages,
     m.imageSize,
     m.inChans,
+    preset.valImages ?? 0,
   );
+  const evalOnVal = args.eval === 'val';
+  if (evalOnVal && !val) throw new Error('--eval val needs a validation split (valImages > 0 in the preset)');
+  const test = evalOnVal
+    ? val
+    : (await loadImages(await loadSplit(args.data, 'test'), preset.testImages, m.imageSize, m.inChans)).train;
   log(
-    `${args.data}: ${train.images.count} train / ${test.images.count} test images; backend ${backend.name}; preset ${args.preset}`,
+    `${args.data}: ${train.images.count} train / ${val ? `${val.images.count} validation / ` : ''}${test.images.count} ${evalOnVal ? 'validation (evaluated)' : 'test'} images; backend ${backend.name}; preset ${args.preset}`,
   );
+  const monitorSet = val
+    ? { name: 'validation', images: val.images, count: val.images.count }
+    : { name: 'test', images: test.images, count: test.images.count };
   const base = { ...preset.pretrain, seed: args.seed };
   const cfgOf = (method) => sm.resolvePretrainConfig({ ...base, method });
   const source = sm.createArraySource(train.array, { imageSize: m.imageSize, seed: args.seed });
-  const tokenizer = await sm.buildTokenizer(cfgOf('splitmask'), source);
+  const methods = args.methods.split(',');
+  if (methods.includes('scratch') && !preset.scratch)
+    throw new Error(`preset ${args.preset} has no 'scratch' recipe (add one with --config)`);
+  const needsTokenizer = methods.some((x) => x !== 'pixels' && x !== 'dino');
+  const tokenizer = needsTokenizer ? await sm.buildTokenizer(cfgOf('splitmask'), source) : undefined;
   const results = {};
   mkdirSync(out, { recursive: true });
-  for (const method of args.methods.split(',')) {
+  const monitor = knnMonitor(
+    preset.pretrainMonitorEvery ?? 0,
+    train.images,
+    monitorSet,
+    preset,
+    source.normalization,
+    log,
+  );
+  const evalArgs = [train.images, test.images, preset, source.normalization, args.seed, log, parallel];
+  for (const method of methods) {
     const tm = Date.now();
+    if (method === 'pixels') {
+      log('pixels: raw-pixel k-NN and logistic regression (no network)');
+      const r = await pixelBaselines(train.images, test.images, val?.images, preset, args.seed, log);
+      results[method] = { ...r, pretrainSteps: 0, pretrainSeconds: 0 };
+      continue;
+    }
     if (method === 'dino') {
       const config = dinoConfigOf(sm, preset, args.seed);
       log(`dino: pretraining ${config.train.steps} steps (evaluating the EMA teacher's backbone)`);
-      const { trainer, vit, last } = await pretrainDino(sm, config, source, log, parallel);
+      const { trainer, vit, last, curve } = await pretrainDino(sm, config, source, log, parallel, monitor);
       const pretrainSeconds = (Date.now() - tm) / 1000;
       // DINO evaluates the teacher; its backbone is a VitParams tree like the other arms' encoder.
       const encoder = trainer.teacher.backbone;
       mkdirSync(args.encoders, { recursive: true });
-      await saveEncoderTimm(join(args.encoders, `${name}-${method}.safetensors`), encoder, vit);
-      const r = await evaluate(
+      await saveEncoderTimm(join(args.encoders, `${name}-s${args.seed}-${method}.safetensors`), encoder, vit);
+      const r = await evaluate(encoder, vit, ...evalArgs);
+      results[method] = {
+        ...r,
+        pretrainSteps: config.train.steps,
+        pretrainImages: config.train.steps * config.train.batchSize,
+        pretrainSeconds,
+        pretrainCurve: curve,
+        finalLoss: last ? { dino: last.loss, ...(last.monitors ?? {}) } : undefined,
+      };
+      await trainer.dispose();
+      continue;
+    }
+    const config = cfgOf(method === 'random' || method === 'scratch' ? 'splitmask' : method);
+    const trainer = await sm.createPretrainer({ config, source, tokenizer, role: `exp-${method}`, parallel });
+    const vit = sm.toVitConfig(config.model);
+    let last;
+    const curve = [];
+    if (method === 'beit' || method === 'splitmask') {
+      log(`${method}: pretraining ${config.train.steps} steps`);
+      if (monitor.enabled) curve.push(await monitor.at(0, trainer.params.encoder, vit));
+      for await (const ev of trainer.run()) {
+        last = ev;
+        if (ev.step % config.train.logEvery === 0 || ev.step === ev.totalSteps)
+          log(`  step ${ev.step}/${ev.totalSteps} loss ${ev.loss.toFixed(4)} ${JSON.stringify(ev.parts)}`);
+        if (monitor.due(ev.step, ev.totalSteps)) {
+          await trainer.syncParams();
+          curve.push(await monitor.at(ev.step, trainer.params.encoder, vit));
+        }
+      }
+    } else
+      log(
+        `${method}: the same initialisation as SplitMask, no pretraining${method === 'scratch' ? '; trained from scratch with the labels only' : ''}`,
+      );
+    const pretrainSeconds = (Date.now() - tm) / 1000;
+    const encoder = trainer.params.encoder;
+    if (method === 'scratch') {
+      const finetunes = await finetuneAll(
         encoder,
         vit,
         train.images,
         test.images,
-        preset,
+        preset.scratch,
         source.normalization,
         args.seed,
         log,
         parallel,
       );
-      results[method] = {
-        ...r,
-        pretrainSteps: config.train.steps,
-        pretrainSeconds,
-        finalLoss: last ? { dino: last.loss, ...(last.monitors ?? {}) } : undefined,
-      };
-      trainer.dispose();
+      results[method] = { finetunes, pretrainSteps: 0, pretrainSeconds: 0 };
+      await trainer.dispose();
       continue;
     }
-    const config = cfgOf(method === 'random' ? 'splitmask' : method);
-    const trainer = await sm.createPretrainer({ config, source, tokenizer, role: `exp-${method}`, parallel });
-    let last;
-    if (method !== 'random') {
-      log(`${method}: pretraining ${config.train.steps} steps`);
-      for await (const ev of trainer.run()) {
-        last = ev;
-        if (ev.step % config.train.logEvery === 0 || ev.step === ev.totalSteps)
-          log(`  step ${ev.step}/${ev.totalSteps} loss ${ev.loss.toFixed(4)} ${JSON.stringify(ev.parts)}`);
-      }
-    } else log('random: the same initialisation as SplitMask, no pretraining');
-    const pretrainSeconds = (Date.now() - tm) / 1000;
-    const vit = sm.toVitConfig(config.model);
-    const encoder = trainer.params.encoder;
     mkdirSync(args.encoders, { recursive: true });
-    await saveEncoderTimm(join(args.encoders, `${name}-${method}.safetensors`), encoder, vit);
-    const r = await evaluate(
-      encoder,
-      vit,
-      train.images,
-      test.images,
-      preset,
-      source.normalization,
-      args.seed,
-      log,
-      parallel,
-    );
+    await saveEncoderTimm(join(args.encoders, `${name}-s${args.seed}-${method}.safetensors`), encoder, vit);
+    const r = await evaluate(encoder, vit, ...evalArgs);
+    const pretrained = method !== 'random';
     results[method] = {
       ...r,
-      pretrainSteps: method === 'random' ? 0 : config.train.steps,
+      pretrainSteps: pretrained ? config.train.steps : 0,
+      pretrainImages: pretrained ? config.train.steps * config.train.batchSize : 0,
       pretrainSeconds,
+      ...(curve.length && { pretrainCurve: curve }),
       finalLoss: last?.parts,
     };
-    trainer.dispose();
+    await trainer.dispose();
   }
-  tokenizer.dispose();
+  tokenizer?.dispose();
   const seconds = (Date.now() - t0) / 1000;
   const command = commandLine(args.argv ?? []);
   const doc = {
@@ -482,13 +781,20 @@ export async function runExperiment(args, log = console.log) {
     note: preset.note,
     seed: args.seed,
     data: args.data,
+    evaluatedOn: evalOnVal ? 'validation' : 'test',
+    split: {
+      train: train.images.count,
+      validation: val?.images.count ?? 0,
+      [evalOnVal ? 'evaluated' : 'test']: test.images.count,
+      validationSeed: val ? VAL_SPLIT_SEED : undefined,
+    },
     backend: backend.name,
     command,
     seconds,
     config: preset,
     results,
   };
-  writeReport(out, doc);
+  await writeReport(out, doc);
   return doc;
 }
 
@@ -503,41 +809,179 @@ function dinoNote(doc) {
       ? ''
       : ` teacher entropy ${f.teacherEntropy.toFixed(2)} of log K = ${f.logK.toFixed(2)} (near log K: the teacher gives
 close to uniform outputs; near 0: one-dimension collapse), KL to the center ${f.klToCenter.toFixed(3)};`;
-  return `DINO after ${d.pretrainSteps} steps: loss ${f.dino.toFixed(4)};${h} the teacher's EMA momentum runs cosine ${m} → 1
+  return `DINO after ${d.pretrainSteps} steps${doc.seeds ? ` (seed ${doc.seeds[0]})` : ''}: loss ${f.dino.toFixed(4)};${h} the teacher's EMA momentum runs cosine ${m} → 1
 over the run, so after a short run the evaluated teacher is still close to its initialisation (not the
 random arm's: DINO initialises its own ViT from the seed).
 
 `;
 }
 
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Sample standard deviation (n − 1), 0 for one value. */
+const std = (xs) =>
+  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
+
+/** { top1, top5 } over seeds → { top1 (mean), top1Std, top5, n, values }. */
+function meanStd(entries) {
+  const top1 = entries.map((e) => e.top1);
+  return {
+    top1: mean(top1),
+    top1Std: std(top1),
+    top5: mean(entries.map((e) => e.top5)),
+    n: top1.length,
+    values: top1,
+  };
+}
+
+/** Mean of equal-length curves, point by point (keys `key` of each point, or the numbers themselves). */
+function meanCurve(curves, key) {
+  const n = Math.min(...curves.map((c) => c.length));
+  return Array.from({ length: n }, (_, i) => {
+    const pts = curves.map((c) => (key ? c[i][key] : c[i]));
+    return key ? { ...curves[0][i], [key]: mean(pts), [`${key}Std`]: std(pts) } : mean(pts);
+  });
+}
+
+/**
+ * Per-seed results documents (same preset, data and config; every arm in each) → one document whose
+ * `results` hold the mean over seeds with `top1Std` (sample std) and `n`, and `seedResults` the raw ones.
+ */
+export function aggregateSeeds(docs, { name, command, wallSeconds } = {}) {
+  const [first] = docs;
+  for (const d of docs) {
+    for (const k of ['preset', 'data', 'backend'])
+      if (d[k] !== first[k])
+        throw new Error(`cannot aggregate results with different ${k}: ${first[k]} vs ${d[k]}`);
+    if (JSON.stringify(d.config) !== JSON.stringify(first.config))
+      throw new Error('cannot aggregate results of different configs');
+  }
+  const seeds = docs.map((d) => d.seed);
+  if (new Set(seeds).size !== seeds.length) throw new Error(`cannot aggregate repeated seeds: ${seeds}`);
+  const results = {};
+  for (const method of Object.keys(first.results)) {
+    const rs = docs.map((d) => d.results[method]);
+    if (rs.some((r) => !r)) throw new Error(`arm '${method}' is missing from some seeds`);
+    const r0 = rs[0];
+    const finetunes = {};
+    for (const f of Object.keys(r0.finetunes)) {
+      const fs = rs.map((r) => r.finetunes[f]);
+      finetunes[f] = {
+        ...fs[0],
+        ...meanStd(fs),
+        ...(fs[0].curve && { curve: meanCurve(fs.map((x) => x.curve)) }),
+        metrics: fs[0].metrics,
+        seconds: mean(fs.map((x) => x.seconds)),
+      };
+    }
+    results[method] = {
+      ...r0,
+      ...(r0.knn && { knn: meanStd(rs.map((r) => r.knn)) }),
+      ...(r0.linear && { linear: meanStd(rs.map((r) => r.linear)) }),
+      finetunes,
+      pretrainSeconds: mean(rs.map((r) => r.pretrainSeconds)),
+      ...(r0.pretrainCurve && {
+        pretrainCurve: meanCurve(
+          rs.map((r) => r.pretrainCurve),
+          'top1',
+        ),
+      }),
+    };
+  }
+  return {
+    ...first,
+    name: name ?? first.name,
+    command: command ?? first.command,
+    seed: undefined,
+    seeds,
+    seconds: wallSeconds ?? docs.reduce((a, d) => a + d.seconds, 0),
+    parts: docs.flatMap(
+      (d) => d.parts ?? [{ methods: Object.keys(d.results), seconds: d.seconds, command: d.command }],
+    ),
+    results,
+    seedResults: Object.fromEntries(docs.map((d) => [d.seed, d.results])),
+  };
+}
+
+/** "81.40" for one seed, "81.40 ± 0.35" over several. */
+function cellOf(e) {
+  if (!e) return '—';
+  return e.n > 1 ? `${e.top1.toFixed(2)} ± ${e.top1Std.toFixed(2)}` : e.top1.toFixed(2);
+}
+
+const ARM_LABEL = {
+  pixels: 'raw pixels (k-NN; logistic regression)',
+  scratch: 'supervised from scratch',
+};
+
+/** The headline table's rows: one per arm, the label fractions as columns. */
+function tableRows(doc) {
+  const fr = doc.config.finetune.fractions.map(([f]) => String(f));
+  return Object.entries(doc.results).map(([method, r]) => ({
+    method: ARM_LABEL[method] ?? method,
+    'k-NN': cellOf(r.knn),
+    linear: cellOf(r.linear),
+    ...Object.fromEntries(fr.map((f) => [`${Number(f) * 100}% labels`, cellOf(r.finetunes[f])])),
+  }));
+}
+
+/** Training images seen per arm (pretraining + fine-tuning, or the supervised run), at each fraction. */
+function budgetRows(doc) {
+  const fr = doc.config.finetune.fractions.map(([f]) => String(f));
+  return Object.entries(doc.results)
+    .filter(([m]) => m !== 'pixels')
+    .map(([method, r]) => ({
+      method: ARM_LABEL[method] ?? method,
+      pretraining: r.pretrainImages ?? 0,
+      ...Object.fromEntries(
+        fr.map((f) => {
+          const ft = r.finetunes[f];
+          return [
+            `${Number(f) * 100}%: epochs, images seen`,
+            ft ? `${ft.epochs}, ${(r.pretrainImages ?? 0) + ft.imagesSeen}` : '—',
+          ];
+        }),
+      ),
+    }));
+}
+
+const COLOUR_NAMES = ['blue', 'orange', 'green', 'red', 'purple', 'brown', 'pink', 'grey'];
+
 /**
  * Writes `<name>.md`, `<name>.json` and the PNGs of a results object (also usable to re-render a saved
  * JSON). `doc.notes` (optional, Markdown paragraphs): the reading of the numbers, kept in the JSON so a
  * re-render keeps it.
  */
-export function writeReport(out, doc) {
+export async function writeReport(out, doc) {
   mkdirSync(out, { recursive: true });
   const fr = doc.config.finetune.fractions.map(([f]) => String(f));
-  const rows = Object.entries(doc.results).map(([method, r]) => ({
-    method,
-    'pretrain steps': r.pretrainSteps,
-    'k-NN top-1': r.knn.top1.toFixed(2),
-    'linear top-1': r.linear.top1.toFixed(2),
-    ...Object.fromEntries(fr.map((f) => [`FT ${Number(f) * 100}% top-1`, r.finetunes[f]?.top1.toFixed(2)])),
-  }));
   const full = fr.at(-1);
-  // the curve of the fraction fine-tuned for the most epochs (one point per epoch)
-  const [cf, curveEpochs] = doc.config.finetune.fractions.reduce((a, b) => (b[1] > a[1] ? b : a));
-  const curveF = String(cf);
-  writePng(
+  const curved = Object.entries(doc.results).filter(([, r]) => r.finetunes[full]?.curve);
+  await writePng(
     join(out, `${doc.name}-finetune.png`),
-    plotCurves(Object.entries(doc.results).map(([k, r]) => ({ name: k, values: r.finetunes[curveF].curve }))),
+    plotCurves(curved.map(([k, r]) => ({ name: k, values: r.finetunes[full].curve }))),
   );
-  const best = doc.results.splitmask
+  const monitored = Object.entries(doc.results).filter(([, r]) => r.pretrainCurve?.length);
+  if (monitored.length)
+    await writePng(
+      join(out, `${doc.name}-pretrain-knn.png`),
+      plotCurves(monitored.map(([k, r]) => ({ name: k, values: r.pretrainCurve.map((p) => p.top1) }))),
+    );
+  const best = doc.results.splitmask?.finetunes[full]?.metrics
     ? ['splitmask', doc.results.splitmask]
-    : Object.entries(doc.results).at(-1);
-  writePng(join(out, `${doc.name}-confusion.png`), plotConfusion(best[1].finetunes[full].metrics.confusion));
-  const colours = ['blue', 'orange', 'green', 'red'];
+    : (curved.at(-1) ?? Object.entries(doc.results).at(-1));
+  await writePng(
+    join(out, `${doc.name}-confusion.png`),
+    plotConfusion(best[1].finetunes[full].metrics.confusion),
+  );
+  const seedText = doc.seeds
+    ? `seeds ${doc.seeds.join(', ')} (mean ± sample std over ${doc.seeds.length})`
+    : `seed ${doc.seed}`;
+  const split = doc.split
+    ? `${doc.split.train} train images${doc.split.validation ? `, ${doc.split.validation} held out from the train split for validation (class-balanced, seed ${doc.split.validationSeed})` : ''}; evaluated on ${doc.evaluatedOn === 'validation' ? `the **validation** split (${doc.split.evaluated} images) — a recipe-selection run, not a test result` : `${doc.split.test} test images`}`
+    : '';
+  const curveText = (entries, what) =>
+    entries.map(([k], i) => `${k} = ${COLOUR_NAMES[i % COLOUR_NAMES.length]}`).join(', ') + `; ${what}`;
+  const monitorEvery = doc.config.pretrainMonitorEvery;
   const md = `# ${doc.name}
 
 ${
@@ -545,46 +989,60 @@ ${
     ? `> **What this is:** the output of the "smoke" preset, a few-minute plumbing check of the harness
 > (tiny model, ${doc.config.pretrain.train.steps} pretraining steps, 1–3 fine-tuning epochs, ${doc.config.trainImages} train /
 > ${doc.config.testImages} test images). It shows the pipeline runs end to end; its numbers say **nothing** about
-> the paper's claim. The claim is tested by the "quick" preset (docs/results/fashion-mnist.md).\n`
+> the paper's claim.\n`
     : ''
 }
-Preset **${doc.preset}** (${doc.note}); seed ${doc.seed}; backend ${doc.backend}; total ${(doc.seconds / 60).toFixed(1)} min.
-
+Preset **${doc.preset}** (${doc.note}); ${seedText}; backend ${doc.backend}; total ${(doc.seconds / 60).toFixed(1)} min.
+${split ? `\nData: ${doc.data}, ${split}.\n` : ''}
 Command: \`${doc.command}\`
 ${
-  doc.parts
-    ? `\nRun as ${doc.parts.length} parallel processes (\`--jobs\`: tfjs-wasm uses one core each): ${doc.parts
+  doc.parts && doc.parts.length > 1
+    ? `\nRun as ${doc.parts.length} processes (\`--jobs\`: tfjs-wasm uses one core each): ${doc.parts
         .map((p) => `${p.methods.join(' + ')} ${(p.seconds / 60).toFixed(1)} min`)
         .join('; ')}.\n`
     : ''
 }
-${Object.keys(doc.results).join(' vs ')}, pretrained only on the ${doc.data} training images (no labels; DINO is evaluated
-through its EMA teacher's backbone), then
-DINO weighted k-NN (k=${doc.config.knn.k}, T=${doc.config.knn.temperature}), BEiT linear probe on frozen mean-pooled
-features, and fine-tuning with ${fr.map((f) => `${Number(f) * 100}%`).join(' / ')} of the training labels
-(class-balanced, seeded). All numbers: test top-1 in percent.
+${Object.keys(doc.results).join(' vs ')}. Encoders are pretrained only on the training images (no labels; DINO is
+evaluated through its EMA teacher's backbone), then evaluated with DINO's weighted k-NN (k=${doc.config.knn.k},
+T=${doc.config.knn.temperature}), BEiT's linear probe on frozen mean-pooled features, and fine-tuning with
+${fr.map((f) => `${Number(f) * 100}%`).join(' / ')} of the training labels (class-balanced, seeded). Baselines on the same
+split: raw pixels (the same k-NN on the flattened pixels; standardised-pixel logistic regression at each
+fraction, C chosen on the validation split) and the same ViT trained from scratch on the labels alone. All
+numbers: top-1 in percent.
 
-${markdownTable(rows)}
-Fine-tuning with ${Number(curveF) * 100}% of the labels, test top-1 after each of its ${curveEpochs} epochs (${Object.keys(
-    doc.results,
-  )
-    .map((k, i) => `${k} = ${colours[i]}`)
-    .join(', ')}; y axis 0–100%):
+${markdownTable(tableRows(doc))}
+Training images seen per arm (pretraining steps × batch + fine-tuning epochs × labelled images):
+
+${markdownTable(budgetRows(doc))}
+Fine-tuning with ${Number(full) * 100}% of the labels, top-1 after each epoch (${curveText(curved, 'y axis 0–100%')}):
 
 ![fine-tuning curves](${doc.name}-finetune.png)
+${
+  monitored.length
+    ? `\nPretraining k-NN monitor${monitorEvery ? ` every ${monitorEvery} steps` : ''} (on the ${doc.split?.validation ? 'validation split' : 'evaluation images'}; ${curveText(monitored, 'x = monitor point from step 0, y 0–100%')}):
 
-Confusion matrix of ${best[0]}, fine-tuned on ${Number(full) * 100}% (rows = true class):
+![pretraining k-NN](${doc.name}-pretrain-knn.png)
+
+${markdownTable(
+  monitored.map(([k, r]) => ({
+    method: k,
+    ...Object.fromEntries(r.pretrainCurve.map((p) => [`step ${p.step}`, p.top1])),
+  })),
+)}`
+    : ''
+}
+Confusion matrix of ${best[0]}, ${Number(full) * 100}% labels${doc.seeds ? `, seed ${doc.seeds[0]}` : ''} (rows = true class):
 
 ![confusion](${doc.name}-confusion.png)
 
 ${metricsMarkdown(best[1].finetunes[full].metrics, doc.classNames)}
-${dinoNote(doc)}${(doc.notes ?? []).map((n) => `${n}\n\n`).join('')}Pretraining time per method (s): ${Object.entries(
+${dinoNote(doc)}${(doc.notes ?? []).map((n) => `${n}\n\n`).join('')}Pretraining time per arm (s${doc.seeds ? ', mean over seeds' : ''}): ${Object.entries(
     doc.results,
   )
     .map(([k, r]) => `${k} ${r.pretrainSeconds.toFixed(0)}`)
     .join(', ')}.
-Full results and the resolved config: \`${doc.name}.json\`. The encoders were saved (timm names, not
-committed) as \`<--encoders>/${doc.name}-<method>.safetensors\`; \`splitmask eval knn --checkpoint <file> --data ${doc.data}\`
+Full results (every seed) and the resolved config: \`${doc.name}.json\`. The encoders were saved (timm names, not
+committed) as \`<--encoders>/${doc.name}-s<seed>-<method>.safetensors\`; \`splitmask eval knn --checkpoint <file> --data ${doc.data}\`
 re-evaluates one.
 `;
   writeFileSync(join(out, `${doc.name}.md`), md);
@@ -592,8 +1050,9 @@ re-evaluates one.
 }
 
 // Relative cost of one arm (pretraining + the shared evaluation), measured with the quick preset on
-// wasm: DINO's multi-crop steps are the dearest, SplitMask's two branches + decoder next, then BEiT.
-const ARM_COST = { dino: 4, splitmask: 2.5, beit: 1.5, random: 1 };
+// wasm: DINO's multi-crop steps are the dearest, SplitMask's two branches + decoder next, then BEiT;
+// scratch fine-tunes longer than the others; raw pixels take seconds.
+const ARM_COST = { dino: 4, splitmask: 2.5, scratch: 2, beit: 1.5, random: 1, pixels: 0.2 };
 
 /** Methods split into `jobs` groups of similar total cost (longest first, each to the lightest group). */
 export function partitionMethods(methods, jobs) {
@@ -634,56 +1093,92 @@ export function mergeResults(docs, { name, order, command, wallSeconds } = {}) {
   };
 }
 
-/** `--jobs N`: this script once per group of methods, in parallel child processes, then one report. */
+/**
+ * Partial results (any mix of seeds and arms of one preset/config) → one document: the parts of each
+ * seed merged (mergeResults), then, with several seeds, aggregated (aggregateSeeds). Arms in `order`.
+ */
+export function combineResults(docs, { name, order, command, wallSeconds } = {}) {
+  const bySeed = new Map();
+  for (const d of docs) bySeed.set(d.seed, [...(bySeed.get(d.seed) ?? []), d]);
+  const perSeed = [...bySeed.values()].map((parts) =>
+    mergeResults(parts, { name, order, command, wallSeconds }),
+  );
+  if (perSeed.length === 1) return perSeed[0];
+  return aggregateSeeds(perSeed, {
+    name,
+    command,
+    wallSeconds: wallSeconds ?? perSeed.reduce((a, d) => a + d.seconds, 0),
+  });
+}
+
+/**
+ * `--jobs N` (and `--seeds`): this script once per (seed, group of arms), N child processes at a time,
+ * dearest first, then one report.
+ */
 async function runJobs(args, log) {
   const t0 = Date.now();
   const methods = args.methods.split(',');
+  const seeds = args.seeds ?? [args.seed];
   const groups = partitionMethods(methods, args.jobs);
+  const cost = (g) => g.reduce((a, m) => a + (ARM_COST[m] ?? 2), 0);
+  const units = seeds
+    .flatMap((seed) => groups.map((g) => ({ seed, methods: g })))
+    .sort((a, b) => cost(b.methods) - cost(a.methods));
   const tmp = mkdtempSync(join(tmpdir(), 'splitmask-jobs-'));
   const passOn = [];
   for (let i = 0; i < args.argv.length; i += 2) {
-    if (!['--jobs', '--methods', '--out', '--name', '--workers'].includes(args.argv[i]))
+    if (!['--jobs', '--methods', '--out', '--name', '--workers', '--seed', '--seeds'].includes(args.argv[i]))
       passOn.push(args.argv[i], args.argv[i + 1]);
   }
   // Each job gets its share of the cores as worker threads (resolved from --workers in the parent).
   passOn.push('--workers', String(args.workers ?? 1));
-  log(`--jobs ${args.jobs}: ${groups.map((g) => g.join(',')).join(' | ')}`);
-  const parts = await Promise.all(
-    groups.map(
-      (g, i) =>
-        new Promise((resolve, reject) => {
-          const child = spawn(
-            process.execPath,
-            [
-              fileURLToPath(import.meta.url),
-              ...passOn,
-              '--methods',
-              g.join(','),
-              '--out',
-              tmp,
-              '--name',
-              `part${i}`,
-            ],
-            { stdio: ['ignore', 'pipe', 'inherit'] },
-          );
-          child.stdout.on('data', (b) => {
-            for (const line of String(b).split('\n')) if (line) log(`[${g.join(',')}] ${line}`);
-          });
-          child.on('exit', (code) =>
-            code === 0
-              ? resolve(JSON.parse(readFileSync(join(tmp, `part${i}.json`), 'utf8')))
-              : reject(new Error(`job ${g.join(',')} exited with ${code}`)),
-          );
-        }),
-    ),
+  log(
+    `--jobs ${args.jobs}: ${units.map((u) => `seed ${u.seed}: ${u.methods.join(',')}`).join(' | ')} (${args.jobs} at a time)`,
   );
-  const doc = mergeResults(parts, {
+  const runUnit = (u, i) =>
+    new Promise((resolve, reject) => {
+      const tag = `${seeds.length > 1 ? `s${u.seed} ` : ''}${u.methods.join(',')}`;
+      const child = spawn(
+        process.execPath,
+        [
+          fileURLToPath(import.meta.url),
+          ...passOn,
+          '--seed',
+          String(u.seed),
+          '--methods',
+          u.methods.join(','),
+          '--out',
+          tmp,
+          '--name',
+          `part${i}`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      child.stdout.on('data', (b) => {
+        for (const line of String(b).split('\n')) if (line) log(`[${tag}] ${line}`);
+      });
+      child.on('exit', (code) =>
+        code === 0
+          ? resolve(JSON.parse(readFileSync(join(tmp, `part${i}.json`), 'utf8')))
+          : reject(new Error(`job ${tag} exited with ${code}`)),
+      );
+    });
+  const parts = new Array(units.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < units.length) {
+      const i = next++;
+      parts[i] = await runUnit(units[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(args.jobs, units.length) }, lane));
+  const doc = combineResults(parts, {
     name: defaultName(args),
     order: methods,
     command: commandLine(args.argv),
     wallSeconds: (Date.now() - t0) / 1000,
   });
-  writeReport(args.out ?? join(REPO, 'docs', 'results'), doc);
+  await writeReport(args.out ?? join(REPO, 'docs', 'results'), doc);
   return doc;
 }
 
@@ -693,11 +1188,14 @@ export async function main(argv) {
     const args = { ...parseArgs(argv), argv };
     if (args.merge) {
       const docs = args.merge.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')));
-      const doc = mergeResults(docs, { name: args.name, order: args.methods.split(',') });
-      writeReport(args.out ?? join(REPO, 'docs', 'results'), doc);
+      const doc = combineResults(docs, {
+        name: args.name ?? docs[0].name,
+        order: args.argv.includes('--methods') ? args.methods.split(',') : undefined,
+      });
+      await writeReport(args.out ?? join(REPO, 'docs', 'results'), doc);
       return 0;
     }
-    if (args.jobs > 1) {
+    if (args.jobs > 1 || args.seeds) {
       await runJobs(args, console.log);
       return 0;
     }

@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { commandLine, mergeResults, partitionMethods, writeReport } from './fashion-mnist.mjs';
+import {
+  aggregateSeeds,
+  combineResults,
+  commandLine,
+  mergeResults,
+  partitionMethods,
+  writeReport,
+} from './fashion-mnist.mjs';
 
 const smoke = JSON.parse(
   readFileSync(new URL('../../../docs/results/fashion-mnist-smoke.json', import.meta.url), 'utf8'),
@@ -20,7 +27,7 @@ describe('--jobs: partition and merge', () => {
     expect(partitionMethods(['beit'], 3)).toEqual([['beit']]);
   });
 
-  test('merging two halves of a run gives back its results, in the requested order', () => {
+  test('merging two halves of a run gives back its results, in the requested order', async () => {
     const part = (methods, seconds) => ({
       ...smoke,
       seconds,
@@ -46,7 +53,7 @@ describe('--jobs: partition and merge', () => {
       ['splitmask', 'beit'],
     ]);
     const out = join(mkdtempSync(join(tmpdir(), 'merge-')), 'not-yet'); // writeReport creates it
-    writeReport(out, { ...merged, name: 'merged' });
+    await writeReport(out, { ...merged, name: 'merged' });
     const md = readFileSync(join(out, 'merged.md'), 'utf8');
     expect(md).toContain('x --jobs 2');
     for (const m of order) expect(md).toContain(`| ${m} |`);
@@ -75,4 +82,82 @@ test('commandLine records temp-folder paths as <tmp>, other arguments as given',
   expect(commandLine(['--out', 'docs/results'])).toBe(
     'node packages/cli/experiments/fashion-mnist.mjs --out docs/results',
   );
+});
+
+describe('--seeds: mean ± std over seeds', () => {
+  /** The smoke results with every top-1 shifted by `d` points (a stand-in for another seed's run). */
+  const shifted = (seed, d) => {
+    const move = (e) => ({ ...e, top1: e.top1 + d });
+    const results = Object.fromEntries(
+      Object.entries(smoke.results).map(([m, r]) => [
+        m,
+        {
+          ...r,
+          ...(r.knn && { knn: move(r.knn) }),
+          ...(r.linear && { linear: move(r.linear) }),
+          finetunes: Object.fromEntries(
+            Object.entries(r.finetunes).map(([f, ft]) => [
+              f,
+              { ...move(ft), ...(ft.curve && { curve: ft.curve.map((v) => v + d) }) },
+            ]),
+          ),
+        },
+      ]),
+    );
+    return { ...smoke, seed, results };
+  };
+
+  test('means and sample standard deviations per arm and protocol; raw results kept per seed', () => {
+    const agg = aggregateSeeds([shifted(0, 0), shifted(1, 2), shifted(2, 4)]);
+    expect(agg.seeds).toEqual([0, 1, 2]);
+    for (const [m, r] of Object.entries(smoke.results)) {
+      const a = agg.results[m];
+      if (r.knn) {
+        expect(a.knn.top1).toBeCloseTo(r.knn.top1 + 2, 10);
+        expect(a.knn.top1Std).toBeCloseTo(2, 10); // sample std of (x, x+2, x+4)
+        expect(a.knn.n).toBe(3);
+      }
+      for (const [f, ft] of Object.entries(r.finetunes)) {
+        expect(a.finetunes[f].top1).toBeCloseTo(ft.top1 + 2, 10);
+        expect(a.finetunes[f].top1Std).toBeCloseTo(2, 10);
+        if (ft.curve) expect(a.finetunes[f].curve[0]).toBeCloseTo(ft.curve[0] + 2, 10);
+      }
+    }
+    expect(agg.seedResults[1]).toEqual(shifted(1, 2).results);
+  });
+
+  test('refuses repeated seeds, other configs and arms missing from a seed', () => {
+    expect(() => aggregateSeeds([shifted(0, 0), shifted(0, 1)])).toThrow(/repeated seeds/);
+    expect(() =>
+      aggregateSeeds([shifted(0, 0), { ...shifted(1, 0), config: { ...smoke.config, trainImages: 5 } }]),
+    ).toThrow(/different configs/);
+    const [first] = Object.keys(smoke.results);
+    const { [first]: _gone, ...rest } = smoke.results;
+    expect(() => aggregateSeeds([shifted(0, 0), { ...shifted(1, 0), results: rest }])).toThrow(
+      new RegExp(`arm '${first}' is missing`),
+    );
+  });
+
+  test('partial results of several seeds and arm groups combine into one report with ± cells', async () => {
+    const order = Object.keys(smoke.results);
+    const half = (doc, methods) => ({
+      ...doc,
+      results: Object.fromEntries(methods.map((m) => [m, doc.results[m]])),
+    });
+    const [a, b] = [order.slice(0, 2), order.slice(2)];
+    const parts = [
+      half(shifted(0, 0), a),
+      half(shifted(1, 1), b),
+      half(shifted(1, 1), a),
+      half(shifted(0, 0), b),
+    ];
+    const doc = combineResults(parts, { name: 'seeds', order });
+    expect(doc.seeds.sort()).toEqual([0, 1]);
+    expect(Object.keys(doc.results)).toEqual(order);
+    const out = mkdtempSync(join(tmpdir(), 'seeds-'));
+    await writeReport(out, doc);
+    const md = readFileSync(join(out, 'seeds.md'), 'utf8');
+    expect(md).toContain('mean ± sample std over 2');
+    expect(md).toMatch(/\d+\.\d\d ± 0\.71/); // two seeds one point apart: std 1/sqrt(2)
+  });
 });

@@ -17,6 +17,7 @@ test('main entry exports', () => {
     'extractFeatures',
     'finetune',
     'finetuneLoss',
+    'fitLogisticRegression',
     'initClassifierParams',
     'knnClassify',
     'knnScores',

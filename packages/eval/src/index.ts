@@ -17,6 +17,8 @@ export type { KnnOptions, KnnResult } from './knn';
 export { knnClassify, knnScores, l2Normalize } from './knn';
 export type { LinearProbe, LinearProbeOptions } from './linear-probe';
 export { trainLinearProbe } from './linear-probe';
+export type { LogisticRegression, LogisticRegressionOptions } from './logistic-regression';
+export { fitLogisticRegression } from './logistic-regression';
 export type { ClassificationMetrics } from './metrics';
 export { metricsFromLogits, metricsFromRanked } from './metrics';
 export type { MixupOptions, MixupSample } from './mixup';
