@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 /**
- * The paper's claim on a small dataset: pretraining on the target data alone. Random init vs BEiT vs
- * SplitMask vs DINO (the paper's §7 baseline), each pretrained only on the Fashion-MNIST *training* images (the labels are not used), then
- * evaluated with DINO's weighted k-NN, BEiT's linear probe, and fine-tuning with 1%, 10% and 100% of the
- * training labels (class-balanced, seeded); test = the held-out test split.
+ * The paper's claim on a small dataset: pretraining on the target data alone. BEiT vs SplitMask vs DINO
+ * (the paper's §7 baseline), each pretrained only on the Fashion-MNIST *training* images (the labels are
+ * not used), then evaluated with DINO's weighted k-NN, BEiT's linear probe, and fine-tuning with 1%, 10%
+ * and 100% of the training labels (class-balanced, seeded) — next to the baselines a user would run
+ * first, computed on the same split: raw pixels (`pixels`: the same k-NN on the flattened pixels, and
+ * standardised-pixel logistic regression at each fraction), the same ViT trained from scratch on the
+ * labels alone (`scratch`, its own small-data recipe) and the untrained encoder (`random`).
  *
  *   node packages/cli/experiments/fashion-mnist.mjs --preset smoke   # a few minutes: plumbing check
- *   node packages/cli/experiments/fashion-mnist.mjs --preset quick   # sized for ~1 h on 2 CPU cores
+ *   node packages/cli/experiments/fashion-mnist.mjs --preset standard --seeds 0,1,2 --jobs 2   # the headline table
+ *   node packages/cli/experiments/fashion-mnist.mjs --preset quick --jobs 2   # the earlier 5-epoch table
  *   node packages/cli/experiments/fashion-mnist.mjs --preset full --backend webgpu
- *   ... [--seed 0] [--backend auto|cpu|wasm|webgpu|tensorflow] [--methods random,beit,splitmask,dino]
+ *   ... [--seed 0 | --seeds 0,1,2] [--backend auto|cpu|wasm|webgpu|tensorflow]
+ *       [--methods pixels,scratch,random,beit,splitmask,dino] (default: the preset's `methods`)
+ *       [--eval test|val]   # val: evaluate on the validation split (recipe choices), never on test
  *       [--config overrides.json] [--out docs/results] [--name fashion-mnist] [--encoders <dir>]
- *       [--jobs N]   # the methods in N child processes (tfjs-wasm is single-threaded: one per core)
+ *       [--reuse-encoders 1]  # evaluate encoders this name/seed already saved in --encoders (sweeps)
+ *       [--jobs N]   # (seed, arms) units in N child processes (tfjs-wasm is single-threaded: one per core)
  *       [--workers auto|N]  # data-parallel worker threads per job for pretraining and fine-tuning
  *                           # (default auto: the cores divided among the jobs, at least 1)
- *   ... --merge a.json,b.json [--out ...] [--name ...]   # one report from partial results
+ *   ... --merge a.json,b.json [--out ...] [--name ...]   # one report from partial results (arms, seeds)
  *
  * Any dataset: `--data mnist` or `--data <folder>` (train/ and test/ class folders; images are resized to
  * model.imageSize) and a `--config` JSON deep-merged over the preset (fields: see PRESETS below).
@@ -21,7 +28,7 @@
  * every library it uses).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +49,7 @@ import {
   selectImages,
   trainLinearProbe,
 } from '@splitmask/eval';
-import { saveEncoderTimm, writePng } from '@splitmask/eval/node';
+import { loadEncoderCheckpoint, saveEncoderTimm, writePng } from '@splitmask/eval/node';
 import * as tf from '@tensorflow/tfjs-core';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -190,6 +197,7 @@ export const PRESETS = {
       },
     },
     pretrainMonitorEvery: 425,
+    methods: 'pixels,scratch,beit,splitmask,dino',
     dino: DINO_SHORT,
     knn: { k: 20, temperature: 0.07 },
     linear: { epochs: 50, batchSize: 256, lr: 4e-3, weightDecay: 1e-4 },
@@ -297,6 +305,7 @@ function parseArgs(argv) {
         'merge',
         'seeds',
         'eval',
+        'reuse-encoders',
       ].includes(k) ||
       argv[i + 1] === undefined
     )
@@ -387,6 +396,29 @@ async function loadImages(ds, count, size, channels, valCount = 0) {
   };
 }
 
+/**
+ * The images of a preset's split: train (minus the validation images), validation (when
+ * `preset.valImages` > 0) and test, each { array (uint8, for the trainer), images ([0, 1] floats) }.
+ */
+export async function loadSplitImages(data, preset) {
+  const m = preset.pretrain.model;
+  const trainDs = await loadSplit(data, 'train');
+  const { train, val } = await loadImages(
+    trainDs,
+    preset.trainImages,
+    m.imageSize,
+    m.inChans,
+    preset.valImages ?? 0,
+  );
+  const { train: test } = await loadImages(
+    await loadSplit(data, 'test'),
+    preset.testImages,
+    m.imageSize,
+    m.inChans,
+  );
+  return { train, val, test, classNames: trainDs.classNames };
+}
+
 /** The resolved DINO config of a preset: DINO's sections from `preset.dino`, the rest from `preset.pretrain`. */
 function dinoConfigOf(sm, preset, seed) {
   const p = preset.pretrain;
@@ -452,6 +484,12 @@ async function importSplitmask() {
 }
 
 const NUM_CLASSES = 10;
+
+/** The tensors of a parameter tree (to dispose a loaded encoder). */
+function flattenTree(t) {
+  if (t instanceof tf.Tensor) return [t];
+  return Object.values(t ?? {}).flatMap(flattenTree);
+}
 
 /** Flattened pixels [N, S·S·C] in [0, 1]. */
 const pixelTensor = (d) => tf.tensor2d(d.pixels, [d.count, d.pixels.length / d.count]);
@@ -560,7 +598,21 @@ async function finetuneAll(encoder, vit, train, test, recipe, normalization, see
       encoder,
       vit,
       sub,
-      { ...ft, numClasses: NUM_CLASSES, epochs, seed, normalization, parallel },
+      {
+        ...ft,
+        numClasses: NUM_CLASSES,
+        epochs,
+        seed,
+        normalization,
+        parallel,
+        onEpoch: (e) => {
+          const every = Math.max(1, Math.round(epochs / 5));
+          if ((e.epoch + 1) % every === 0 && e.epoch + 1 < epochs)
+            log(
+              `    ${Number(fraction) * 100}% epoch ${e.epoch + 1}/${epochs} loss ${e.loss.toFixed(4)} top-1 ${e.eval?.top1.toFixed(2)}%`,
+            );
+        },
+      },
       test,
     );
     const last = res.history.at(-1).eval;
@@ -651,19 +703,10 @@ export async function runExperiment(args, log = console.log) {
     `workers: ${workers}${workers > 1 ? ' threads per job (pretraining and fine-tuning)' : ' (this thread)'}`,
   );
   const m = preset.pretrain.model;
-  const trainDs = await loadSplit(args.data, 'train');
-  const { train, val } = await loadImages(
-    trainDs,
-    preset.trainImages,
-    m.imageSize,
-    m.inChans,
-    preset.valImages ?? 0,
-  );
+  const { train, val, test: testSplit, classNames } = await loadSplitImages(args.data, preset);
   const evalOnVal = args.eval === 'val';
   if (evalOnVal && !val) throw new Error('--eval val needs a validation split (valImages > 0 in the preset)');
-  const test = evalOnVal
-    ? val
-    : (await loadImages(await loadSplit(args.data, 'test'), preset.testImages, m.imageSize, m.inChans)).train;
+  const test = evalOnVal ? val : testSplit;
   log(
     `${args.data}: ${train.images.count} train / ${val ? `${val.images.count} validation / ` : ''}${test.images.count} ${evalOnVal ? 'validation (evaluated)' : 'test'} images; backend ${backend.name}; preset ${args.preset}`,
   );
@@ -691,6 +734,20 @@ export async function runExperiment(args, log = console.log) {
   const evalArgs = [train.images, test.images, preset, source.normalization, args.seed, log, parallel];
   for (const method of methods) {
     const tm = Date.now();
+    const saved = join(args.encoders, `${name}-s${args.seed}-${method}.safetensors`);
+    if (
+      args['reuse-encoders'] === '1' &&
+      existsSync(saved) &&
+      !['pixels', 'scratch', 'random'].includes(method)
+    ) {
+      // recipe sweeps: evaluate an encoder this preset/seed already pretrained instead of pretraining again
+      log(`${method}: reusing the pretrained encoder ${saved}`);
+      const { params: encoder, cfg: vit } = loadEncoderCheckpoint(saved);
+      const r = await evaluate(encoder, vit, ...evalArgs);
+      results[method] = { ...r, pretrainSteps: 0, pretrainSeconds: 0, reusedEncoder: true };
+      tf.dispose(flattenTree(encoder));
+      continue;
+    }
     if (method === 'pixels') {
       log('pixels: raw-pixel k-NN and logistic regression (no network)');
       const r = await pixelBaselines(train.images, test.images, val?.images, preset, args.seed, log);
@@ -705,7 +762,7 @@ export async function runExperiment(args, log = console.log) {
       // DINO evaluates the teacher; its backbone is a VitParams tree like the other arms' encoder.
       const encoder = trainer.teacher.backbone;
       mkdirSync(args.encoders, { recursive: true });
-      await saveEncoderTimm(join(args.encoders, `${name}-s${args.seed}-${method}.safetensors`), encoder, vit);
+      await saveEncoderTimm(saved, encoder, vit);
       const r = await evaluate(encoder, vit, ...evalArgs);
       results[method] = {
         ...r,
@@ -758,7 +815,7 @@ export async function runExperiment(args, log = console.log) {
       continue;
     }
     mkdirSync(args.encoders, { recursive: true });
-    await saveEncoderTimm(join(args.encoders, `${name}-s${args.seed}-${method}.safetensors`), encoder, vit);
+    await saveEncoderTimm(saved, encoder, vit);
     const r = await evaluate(encoder, vit, ...evalArgs);
     const pretrained = method !== 'random';
     results[method] = {
@@ -776,7 +833,7 @@ export async function runExperiment(args, log = console.log) {
   const command = commandLine(args.argv ?? []);
   const doc = {
     name,
-    classNames: trainDs.classNames,
+    classNames,
     preset: args.preset,
     note: preset.note,
     seed: args.seed,
