@@ -127,7 +127,9 @@ export async function fitLogisticRegression(
   });
   const x = tf.tidy(() => tf.div(tf.sub(features, mean), std) as tf.Tensor2D); // [N, D]
   const xt = tf.tidy(() => tf.transpose(x) as tf.Tensor2D); // [D, N]: a plain matmul for the gradient
-  const onehot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), c), 'float32'));
+  const onehot = tf.tidy(() =>
+    tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), c), 'float32'),
+  );
   const lambda = 1 / (o.C * n); // the mean objective's L2 coefficient
   const nw = d * c;
 
