@@ -602,6 +602,8 @@ async function finetuneAll(encoder, vit, train, test, recipe, normalization, see
         ...ft,
         numClasses: NUM_CLASSES,
         epochs,
+        // the curve at ~25 points: evaluating every epoch of a 300-epoch 1 % run costs more than training
+        evalEvery: ft.evalEvery ?? Math.max(1, Math.round(epochs / 25)),
         seed,
         normalization,
         parallel,
@@ -609,7 +611,7 @@ async function finetuneAll(encoder, vit, train, test, recipe, normalization, see
           const every = Math.max(1, Math.round(epochs / 5));
           if ((e.epoch + 1) % every === 0 && e.epoch + 1 < epochs)
             log(
-              `    ${Number(fraction) * 100}% epoch ${e.epoch + 1}/${epochs} loss ${e.loss.toFixed(4)} top-1 ${e.eval?.top1.toFixed(2)}%`,
+              `    ${Number(fraction) * 100}% epoch ${e.epoch + 1}/${epochs} loss ${e.loss.toFixed(4)}${e.eval ? ` top-1 ${e.eval.top1.toFixed(2)}%` : ''}`,
             );
         },
       },
@@ -895,7 +897,8 @@ function meanCurve(curves, key) {
   const n = Math.min(...curves.map((c) => c.length));
   return Array.from({ length: n }, (_, i) => {
     const pts = curves.map((c) => (key ? c[i][key] : c[i]));
-    return key ? { ...curves[0][i], [key]: mean(pts), [`${key}Std`]: std(pts) } : mean(pts);
+    if (!key) return pts.some((p) => p === null || Number.isNaN(p)) ? null : mean(pts); // null: not evaluated
+    return { ...curves[0][i], [key]: mean(pts), [`${key}Std`]: std(pts) };
   });
 }
 
@@ -1015,7 +1018,9 @@ export async function writeReport(out, doc) {
   const curved = Object.entries(doc.results).filter(([, r]) => r.finetunes[full]?.curve);
   await writePng(
     join(out, `${doc.name}-finetune.png`),
-    plotCurves(curved.map(([k, r]) => ({ name: k, values: r.finetunes[full].curve }))),
+    plotCurves(
+      curved.map(([k, r]) => ({ name: k, values: r.finetunes[full].curve.map((v) => v ?? Number.NaN) })),
+    ),
   );
   const monitored = Object.entries(doc.results).filter(([, r]) => r.pretrainCurve?.length);
   if (monitored.length)
