@@ -16,6 +16,9 @@
 #   tools/device-check.sh [--out FILE] [--quick]     (default FILE: bench-results/device-check.json)
 #                        [--cpu-scaling SECONDS]
 # --quick: demo config only, 2 steps (a smoke test; also what runs on a machine without a GPU).
+# Narrowing a run (env): DEVICE_CHECK_METHODS="splitmask", DEVICE_CHECK_CONFIGS="vit-s16:128",
+#   DEVICE_CHECK_WEBGPU="webgpu webgpu-tfjs webgpu-no-attention" (ours minus the named kernel families),
+#   DEVICE_CHECK_NO_TORCH=1, DEVICE_CHECK_OPS_TIER=small|full|gpu (gpu: ViT-S/16 at batch 128 sizes).
 # --cpu-scaling S: keep the last S seconds of the budget for the many-core table of issue #15: the wasm
 #   train step on 1, 2, 4, ... nproc worker threads (packages/splitmask/bench/run.mjs) against PyTorch on as
 #   many CPU threads, SplitMask and BEiT at the demo config (batch 256) and SplitMask at ViT-S/16 (8 images
@@ -51,7 +54,9 @@ if [ -d .devkit ]; then
     export PATH="$ROOT/.tools/node/bin:$PATH"
   fi
   if [ ! -f packages/splitmask/dist/index.js ] || [ ! -d node_modules/.pnpm ]; then untar_xz .devkit/modules.tar.xz; fi
-  if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 && [ "$(id -u)" = 0 ]; then
+  # The Vulkan loader and glvnd (libGLX_nvidia, the driver's Vulkan ICD, needs libGLdispatch): GPU images
+  # often lack them. Unpacked into / as root on a machine with an NVIDIA driver, or when no loader is there.
+  if [ "$(id -u)" = 0 ] && { command -v nvidia-smi >/dev/null || ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; }; then
     for f in .devkit/debs/*.deb; do [ -f "$f" ] && dpkg -x "$f" /; done
     ldconfig 2>/dev/null || true
   fi
@@ -106,9 +111,12 @@ ICDS="$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null |
 fact vulkan_icds "${ICDS:-none}"
 NV_ICD=""
 # Containers that mount the driver under /usr/local/nvidia keep its ICD JSON there.
+# The driver's own folder first: a JSON under /usr/share may name a libGLX_nvidia that cannot start Vulkan
+# (seen on an H200 VM: "Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr'").
 for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
-  [ -f "$f" ] && NV_ICD="$f"
+  [ -f "$f" ] && [ -z "$NV_ICD" ] && NV_ICD="$f"
 done
+fact nvidia_icd_json "$([ -n "$NV_ICD" ] && tr -d '\n ' <"$NV_ICD" | head -c 300)"
 if [ -z "$NV_ICD" ]; then
   NV_GLX="$(ldconfig -p 2>/dev/null | grep -m1 -o '/[^ ]*libGLX_nvidia.so.0' || true)"
   if [ -n "$NV_GLX" ]; then
@@ -206,8 +214,13 @@ if (backend === 'tensorflow-gpu') {
   const gpuReq = createRequire(join(root, '.tools/device-check/tfjs-node-gpu/package.json'));
   importers['@tensorflow/tfjs-node-gpu'] = () => import(pathToFileURL(gpuReq.resolve('@tensorflow/tfjs-node-gpu')).href);
 }
+// webgpu-no-attention (families joined by '+'): core's WGSL kernels except those (webgpuKernels.exclude).
+const exclude = backend.startsWith('webgpu-no-') ? backend.slice('webgpu-no-'.length).split('+') : null;
 const useBackend = () =>
-  core.initBackend(backend === 'webgpu-tfjs' ? 'webgpu' : backend, { webgpuKernels: backend !== 'webgpu-tfjs', importers });
+  core.initBackend(backend.startsWith('webgpu') ? 'webgpu' : backend, {
+    webgpuKernels: backend === 'webgpu-tfjs' ? false : exclude ? { exclude } : true,
+    importers,
+  });
 // createPretrainer reads tensors synchronously (dataSync), which webgpu in Node cannot do: build the
 // trainer on wasm, then switch (tfjs moves the variables to the new backend on first use).
 const buildOn = backend.startsWith('webgpu') ? 'wasm' : null;
@@ -250,6 +263,9 @@ console.log(`RESULT ${JSON.stringify({
 process.exit(0);
 EOF
 
+# Which webgpu variants: ours and tfjs's, plus e.g. webgpu-no-attention (ours except those families,
+# joined by '+': webgpuKernels.exclude) to find which of our kernels pay on this GPU.
+WEBGPU_VARIANTS="${DEVICE_CHECK_WEBGPU:-webgpu webgpu-tfjs}"
 RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"
 record_error() { # backend method config why
@@ -279,14 +295,15 @@ else
   VITS_BATCH="${DEVICE_CHECK_VITS_BATCH:-128}"
   STEPS=5
   if [ "$QUICK" = 1 ]; then STEPS=2; elif [ "$WEBGPU_KIND" = nvidia ] || [ "$TORCH_CUDA" = true ]; then CONFIG_LIST="demo:64 vit-s16:$VITS_BATCH"; fi
+  CONFIG_LIST="${DEVICE_CHECK_CONFIGS:-$CONFIG_LIST}"
   # Method-major, SplitMask first: when the budget runs short, what is lost is BEiT's rows.
-  for me in splitmask beit; do
+  for me in ${DEVICE_CHECK_METHODS:-splitmask beit}; do
   for cb in $CONFIG_LIST; do
     cf="${cb%%:*}"; ba="${cb##*:}"
     lim=$([ "$cf" = demo ] && echo 90 || echo 150)
     {
       if [ "$WEBGPU_KIND" != none ]; then
-        for be in webgpu webgpu-tfjs; do run_step "$lim" "$be" "$me" "$cf" "$STEPS" "$ba" VK_ICD_FILENAMES="$WEBGPU_ICD"; done
+        for be in $WEBGPU_VARIANTS; do run_step "$lim" "$be" "$me" "$cf" "$STEPS" "$ba" VK_ICD_FILENAMES="$WEBGPU_ICD"; done
       else
         record_error webgpu "$me" "$cf" "no WebGPU adapter: no Vulkan driver Dawn accepts (see report.dawn_adapters)"
       fi
@@ -295,7 +312,7 @@ else
       else
         record_error tensorflow-gpu "$me" "$cf" "@tensorflow/tfjs-node-gpu is not installed (no NVIDIA driver, or npm install failed: see log)"
       fi
-      if [ "$TORCH_CUDA" = true ]; then
+      if [ "$TORCH_CUDA" = true ] && [ "${DEVICE_CHECK_NO_TORCH:-0}" != 1 ]; then
         set -- $(node -e "
           const c = { demo: [28, 4, 1, 64, 4, 4, 2, 128], 'vit-s16': [224, 16, 3, 384, 12, 6, 4, 8192] }['$cf'];
           console.log(c.join(' '))")
@@ -321,7 +338,7 @@ fi
 # The ViT-S/16 classification step of @splitmask/vit's bench (fwd + bwd, no trainer), ours vs tfjs's.
 if [ "$WEBGPU_KIND" != none ] && [ -f packages/vit/dist/index.js ]; then
   VIT_CASE=$([ "$WEBGPU_KIND" = nvidia ] && echo s16b128 || echo ti4b8)
-  for be in webgpu webgpu-tfjs; do
+  for be in $WEBGPU_VARIANTS; do
     log "vit classify step: $be $VIT_CASE"
     out="$( (if [ -n "$WEBGPU_ICD" ]; then export VK_ICD_FILENAMES="$WEBGPU_ICD"; else unset VK_ICD_FILENAMES; fi; cd packages/vit && limited 150 node bench/run.mjs --single "$be:$VIT_CASE:full" --steps 2) 2>>"$LOG")"
     line="$(printf '%s\n' "$out" | grep '^RESULT ' | tail -n1 | cut -c8-)"
@@ -339,7 +356,7 @@ fi
 OPS_JSON="packages/core/bench-results/core-webgpu.json"
 rm -f "$OPS_JSON"
 if [ "$WEBGPU_KIND" != none ] && [ -f packages/core/dist/index.js ]; then
-  TIER=$([ "$WEBGPU_KIND" = nvidia ] && echo full || echo small)
+  TIER=${DEVICE_CHECK_OPS_TIER:-$([ "$WEBGPU_KIND" = nvidia ] && echo full || echo small)}
   log "ops: core WGSL vs tfjs webgpu ($TIER sizes)"
   (if [ -n "$WEBGPU_ICD" ]; then export VK_ICD_FILENAMES="$WEBGPU_ICD"; else unset VK_ICD_FILENAMES; fi
     cd packages/core && limited 120 node bench/webgpu.mjs --tier "$TIER") >>"$LOG" 2>&1 || log "ops bench failed (see log)"
@@ -385,7 +402,7 @@ node --input-type=module -e "
     const same = (b) => steps.find((x) => x.backend === b && x.method === r.method && x.config === r.config && !x.error);
     const tfjs = same('webgpu-tfjs');
     const torch = same('torch-cuda');
-    if (r.backend === 'webgpu' && tfjs) r.speedupOverTfjsKernels = r.imgsPerSec / tfjs.imgsPerSec;
+    if (r.backend.startsWith('webgpu') && r.backend !== 'webgpu-tfjs' && tfjs) r.speedupOverTfjsKernels = r.imgsPerSec / tfjs.imgsPerSec;
     if (torch && r.backend !== 'torch-cuda') r.ratioToTorchCuda = r.imgsPerSec / torch.imgsPerSec;
   }
   let ops = null;

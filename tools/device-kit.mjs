@@ -2,10 +2,10 @@
 // Packs what tools/device-check.sh needs on a machine that can download nothing (a lent GPU box with no
 // registry access): this machine's Node binary, the built workspace packages (dist/) and the runtime part
 // of node_modules (the tfjs backends, Dawn's `webgpu` for linux-x64, pngjs, ...), plus the Vulkan loader
-// as a Debian package when apt can fetch it. Everything lands in .devkit/ (git-ignored):
+// and glvnd as Debian packages when apt can fetch them. Everything lands in .devkit/ (git-ignored):
 //   .devkit/node.xz          the node executable (xz)
 //   .devkit/modules.tar.xz   packages/*/dist, packages/*/node_modules links, node_modules/.pnpm/<runtime deps>
-//   .devkit/debs/*.deb       libvulkan1 for amd64 (optional)
+//   .devkit/debs/*.deb       the Vulkan loader and glvnd for amd64 (optional)
 // tools/device-check.sh unpacks it when it finds no built packages or no `node` (see --kit there).
 //
 // Usage (after `pnpm install && pnpm build`):  node tools/device-kit.mjs
@@ -112,7 +112,9 @@ try {
   mkdirSync(join(lists, 'partial'), { recursive: true });
   const o = ['-oAPT::Architecture=amd64', '-oAPT::Architectures=amd64', `-oDir::State::Lists=${lists}`];
   execFileSync('apt-get', [...o, '-qq', 'update'], { stdio: 'ignore' });
-  execFileSync('apt-get', [...o, '-qq', 'download', 'libvulkan1'], { cwd: debs, stdio: 'ignore' });
+  // libGLX_nvidia (the NVIDIA Vulkan ICD) needs glvnd's libGLdispatch; the rest of glvnd comes with it.
+  const names = ['libvulkan1', 'libglvnd0', 'libglx0', 'libgl1', 'libegl1', 'libopengl0', 'libgles2'];
+  execFileSync('apt-get', [...o, '-qq', 'download', ...names], { cwd: debs, stdio: 'ignore' });
   rmSync(lists, { recursive: true, force: true });
 } catch (e) {
   console.error(

@@ -5,7 +5,7 @@
 // backward where the op has a gradient, plus the largest difference between the two results.
 // On a software adapter (lavapipe, SwiftShader) this checks the code path, not GPU speed.
 // Usage (after `pnpm --filter @splitmask/core build`, with a Vulkan driver for Dawn, e.g.
-//   eval "$(tools/setup-webgpu.sh)"):  node bench/webgpu.mjs [--tier small|full]
+//   eval "$(tools/setup-webgpu.sh)"):  node bench/webgpu.mjs [--tier small|full|gpu] [--reps 10]
 // Writes bench-results/core-webgpu.json and prints a Markdown table.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,14 +14,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as core from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const tier = process.argv.includes('--tier') ? process.argv[process.argv.indexOf('--tier') + 1] : 'small';
+const flagValue = (name, dflt) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt;
+const tier = flagValue('--tier', 'small');
 const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 300);
 
-// [name, shape description, builder(scale) → () => tensors]; full = ViT-S/16 at batch 8 sizes.
-const S =
-  tier === 'full'
-    ? { r: 1576, d: 384, h: 6, n: 197, b: 8, v: 8192, m: 600 }
-    : { r: 260, d: 192, h: 3, n: 65, b: 4, v: 512, m: 128 };
+// [name, shape description, builder(scale) → () => tensors]; full = ViT-S/16 at batch 8 sizes, gpu = at
+// batch 128 (what a GPU trains with; too large for lavapipe).
+const TIERS = {
+  small: { r: 260, d: 192, h: 3, n: 65, b: 4, v: 512, m: 128 },
+  full: { r: 1576, d: 384, h: 6, n: 197, b: 8, v: 8192, m: 600 },
+  gpu: { r: 25216, d: 384, h: 6, n: 197, b: 128, v: 8192, m: 4800 },
+};
+const S = TIERS[tier];
+if (!S) throw new Error(`--tier must be one of ${Object.keys(TIERS).join(', ')}, got '${tier}'`);
 const rn = (shape, seed) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 const fwdBwd = (f, inputs) => {
   const g = tf.grads((...xs) => tf.sum(f(...xs)));
@@ -95,9 +101,18 @@ function unfusedAttention(qkv, h) {
   return tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b, n, h * dh]);
 }
 
-// Ours and tfjs's alternate sample by sample, so that load from other processes hits both alike.
+// Ours and tfjs's alternate sample by sample, so that load from other processes hits both alike. A
+// sample queues REPS runs and reads back only the last one's outputs (the GPU runs them in order), so
+// the time per run is the kernels' and not one readback's round trip (milliseconds through Dawn on a
+// real GPU: a one-run-per-read sample measured the same 9-19 ms for every op on an H200).
+const REPS = Number(flagValue('--reps', '10'));
 async function timePair(fn) {
-  const run = async () => {
+  const run = async (reps = 1) => {
+    // Outputs that are variables (AdamW's parameters) live on: dispose only what the run created.
+    for (let r = 1; r < reps; r++) {
+      const o = tf.tidy(fn);
+      tf.dispose((Array.isArray(o) ? o : [o]).filter((t) => !(t instanceof tf.Variable)));
+    }
     const out = tf.tidy(() => {
       const o = fn();
       return Array.isArray(o) ? o.map((t) => t.clone()) : [o.clone()];
@@ -119,8 +134,8 @@ async function timePair(fn) {
     for (const [i, set] of sides.entries()) {
       set();
       const s = performance.now();
-      await run();
-      times[i].push(performance.now() - s);
+      await run(REPS);
+      times[i].push((performance.now() - s) / REPS);
     }
   }
   core.installWebgpuKernels();
@@ -143,9 +158,26 @@ for (const [name, shape, fn] of cases()) {
   rows.push({ op: name, shape, oursMs, tfjsMs, speedup: tfjsMs / oursMs, maxAbsDiff });
   console.error(`${name}: ours ${oursMs.toFixed(2)} ms, tfjs ${tfjsMs.toFixed(2)} ms`);
 }
+// One readback's round trip (a 1-element result, nothing queued before it): what every awaited read in a
+// training step (the loss, the NaN check) costs on top of the kernels.
+// The input is large enough that tfjs-webgpu does not hand the op to the CPU (it does for small inputs).
+const big = tf.randomNormal([65536]);
+await tf.sum(big).data();
+const rt = [];
+for (let i = 0; i < 20; i++) {
+  const s = performance.now();
+  const t = tf.sum(big);
+  await t.data();
+  t.dispose();
+  rt.push(performance.now() - s);
+}
+const readbackMs = rt.sort((a, b) => a - b)[10];
+console.error(`readback round trip: ${readbackMs.toFixed(3)} ms (median of 20)`);
 const out = {
   date: new Date().toISOString(),
   tier,
+  reps: REPS,
+  readbackMs,
   adapter: info.adapter,
   note: /llvmpipe|swiftshader|lavapipe/i.test(info.adapter ?? '')
     ? 'software adapter: code path only, not GPU speed'

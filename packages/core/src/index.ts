@@ -69,7 +69,14 @@ export {
   wasmGemmActive,
   wasmSumRows,
 } from './ops/wasm-gemm/wasm-gemm';
-export { disableWebgpuKernels, installWebgpuKernels, webgpuKernelsActive } from './ops/webgpu/context';
+export {
+  disableWebgpuKernels,
+  excludeWebgpuKernels,
+  installWebgpuKernels,
+  WEBGPU_KERNEL_FAMILIES,
+  type WebgpuKernelFamily,
+  webgpuKernelsActive,
+} from './ops/webgpu/context';
 export type { WebgpuGemmOptions } from './ops/webgpu/ops';
 export { webgpuGelu, webgpuGeluGrad, webgpuGemm, webgpuGemmGelu, webgpuSumRows } from './ops/webgpu/ops';
 export type { AdamW, AdamWOptions, AdamWParamGroup, AdamWState, AdamWStepArgs } from './optim/adamw';

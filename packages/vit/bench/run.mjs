@@ -7,7 +7,8 @@
 // --steps 0 measures one cold call (for cases where a step takes minutes, e.g. S/16 at batch 32).
 // Usage (after `pnpm build`): node bench/run.mjs [--backends wasm,wasm-xnnpack,cpu,webgpu,webgpu-tfjs]
 //   [--cases ti4,s16b8,s16b32] [--modes full,half,ckpt] [--steps 2] [--no-torch]
-// webgpu-tfjs: webgpu with tfjs's own kernels (initBackend's webgpuKernels: false), next to core's WGSL ones.
+// webgpu-tfjs: webgpu with tfjs's own kernels (initBackend's webgpuKernels: false), next to core's WGSL ones;
+// webgpu-no-attention, webgpu-no-gemm+attention, ...: core's kernels except those families (webgpuKernels.exclude).
 // Defaults: wasm and cpu (+ webgpu when SPLITMASK_WEBGPU=1, i.e. after tools/setup-webgpu.sh), all three
 // cases on wasm, Ti/4 only on cpu (S/16 there is ~100x slower than wasm) and Ti/4 + S/16 b8 on webgpu.
 // Then tools/bench_vit_torch.py runs the same cases in PyTorch (one thread, OpenBLAS pinned) in the same
@@ -50,9 +51,12 @@ async function single(backend, name, mode) {
   const xnn = backend === 'wasm-xnnpack';
   // 'webgpu-tfjs': webgpu with tfjs-backend-webgpu's own kernels instead of core's WGSL kernels.
   const tfjsGpu = backend === 'webgpu-tfjs';
-  const info = await initBackend(xnn ? 'wasm' : tfjsGpu ? 'webgpu' : backend, {
+  // 'webgpu-no-attention' (families joined by '+'): core's WGSL kernels except the named families.
+  const exclude = backend.startsWith('webgpu-no-') ? backend.slice('webgpu-no-'.length).split('+') : null;
+  const info = await initBackend(xnn ? 'wasm' : tfjsGpu || exclude ? 'webgpu' : backend, {
     ...(xnn ? { wasmGemm: false } : {}),
     ...(tfjsGpu ? { webgpuKernels: false } : {}),
+    ...(exclude ? { webgpuKernels: { exclude } } : {}),
   });
   const [variant, batch] = CASES[name];
   const b = backend === 'cpu' ? Math.min(batch, 8) : batch;

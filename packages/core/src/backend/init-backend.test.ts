@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../errors';
 import { wasmGemmActive } from '../ops/wasm-gemm/wasm-gemm';
-import { webgpuKernelsActive } from '../ops/webgpu/context';
+import { excludeWebgpuKernels, webgpuKernelsActive } from '../ops/webgpu/context';
+import { webgpuGemm, webgpuSelfAttention } from '../ops/webgpu/ops';
 import { AUTO_ORDER, BACKEND_CHOICES, installCommand } from './choices';
 import { BackendUnavailableError } from './errors';
 import { backendInfo, detectRuntime, initBackend } from './init-backend';
@@ -114,6 +115,28 @@ describe('initBackend', () => {
       expect(webgpuKernelsActive()).toBe(false);
       await initBackend('webgpu');
       expect(webgpuKernelsActive()).toBe(true);
+    },
+  );
+
+  test.runIf(webgpuExpected)(
+    'webgpu: webgpuKernels.exclude leaves the named families to tfjs, the others stay ours',
+    async () => {
+      const info = await initBackend('webgpu', { webgpuKernels: { exclude: ['attention'] } });
+      expect(info.notes.join()).toMatch(/tfjs's own for attention \(webgpuKernels\.exclude\)/);
+      expect(webgpuKernelsActive()).toBe(true);
+      expect(webgpuKernelsActive('attention')).toBe(false);
+      expect(webgpuKernelsActive('gemm')).toBe(true);
+      const qkv = tf.ones([1, 4, 6]) as tf.Tensor3D;
+      const a = tf.ones([2, 3]) as tf.Tensor2D;
+      expect(webgpuSelfAttention(qkv, 1, 1)).toBeNull(); // the caller falls back to tfjs's ops
+      const c = webgpuGemm(a, a, { transposeB: true });
+      expect(c).not.toBeNull();
+      expect(Array.from(await (c as tf.Tensor).data())).toEqual([3, 3, 3, 3]);
+      tf.dispose([qkv, a, c as tf.Tensor]);
+      // Re-initialising without the option brings every family back.
+      await initBackend('webgpu');
+      expect(webgpuKernelsActive('attention')).toBe(true);
+      expect(() => excludeWebgpuKernels(['flash' as never])).toThrow(/unknown webgpu kernel family 'flash'/);
     },
   );
 

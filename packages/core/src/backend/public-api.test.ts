@@ -46,6 +46,7 @@ const BACKEND_AND_OPS_EXPORTS = [
   'wasmSumRows',
   // core's WGSL kernels (ops/webgpu)
   'disableWebgpuKernels',
+  'excludeWebgpuKernels',
   'installWebgpuKernels',
   'linearGelu',
   'webgpuGelu',
@@ -54,6 +55,7 @@ const BACKEND_AND_OPS_EXPORTS = [
   'webgpuGemmGelu',
   'webgpuKernelsActive',
   'webgpuSumRows',
+  'WEBGPU_KERNEL_FAMILIES',
 ];
 
 test('core exports the backend and primitive API', () => {

@@ -5,7 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { disableWasmGemm, installWasmGemm } from '../ops/wasm-gemm/wasm-gemm';
-import { disableWebgpuKernels, installWebgpuKernels } from '../ops/webgpu/context';
+import {
+  disableWebgpuKernels,
+  excludeWebgpuKernels,
+  installWebgpuKernels,
+  type WebgpuKernelFamily,
+} from '../ops/webgpu/context';
 import '../ops/webgpu/kernels';
 import { BACKEND_PACKAGES, type ConcreteBackend, installCommand, type Runtime } from './choices';
 import { BackendUnavailableError } from './errors';
@@ -32,9 +37,10 @@ export interface InitBackendOptions {
   /**
    * webgpu: run core's ops (linear's GEMMs with bias/GELU epilogues, GELU, column sums, attention,
    * LayerNorm, cross-entropy, AdamW) on splitmask's own WGSL kernels (ops/webgpu). Default true; false
-   * keeps tfjs-backend-webgpu's own kernels.
+   * keeps tfjs-backend-webgpu's own kernels; `{ exclude: ['attention'] }` keeps tfjs's for the named
+   * families only (see `WebgpuKernelFamily`).
    */
-  webgpuKernels?: boolean;
+  webgpuKernels?: boolean | { exclude?: readonly WebgpuKernelFamily[] };
   /** webgpu in Node: options passed to Dawn's `create()` (e.g. `['backend=vulkan']`). */
   dawnOptions?: string[];
 }
@@ -221,9 +227,13 @@ async function setupWebgpu(runtime: Runtime, opts: InitBackendOptions): Promise<
       "kernels: tfjs-backend-webgpu's own (splitmask's WGSL kernels turned off by the webgpuKernels option)",
     );
   } else {
+    const exclude = typeof opts.webgpuKernels === 'object' ? (opts.webgpuKernels.exclude ?? []) : [];
+    const installed = installWebgpuKernels();
+    if (installed) excludeWebgpuKernels(exclude);
     notes.push(
-      installWebgpuKernels()
-        ? "kernels: splitmask's WGSL kernels for linear, GELU, attention, LayerNorm, cross-entropy, AdamW (ops/webgpu)"
+      installed
+        ? "kernels: splitmask's WGSL kernels for linear, GELU, attention, LayerNorm, cross-entropy, AdamW (ops/webgpu)" +
+            (exclude.length ? `; tfjs's own for ${exclude.join(', ')} (webgpuKernels.exclude)` : '')
         : "kernels: tfjs-backend-webgpu's own (splitmask's WGSL kernels could not be installed)",
     );
   }

@@ -107,7 +107,7 @@ export function linearGelu<R extends tf.Rank>(
 ): tf.Tensor<R> {
   return tf.tidy(() => {
     const x2 = rowsOf(x, weight, bias, 'linearGelu');
-    const fused = webgpuKernelsActive() && [x, weight, bias].every((t) => t.dtype === 'float32');
+    const fused = webgpuKernelsActive('gemm') && [x, weight, bias].every((t) => t.dtype === 'float32');
     const outDim = (weight as tf.Tensor2D).shape[1];
     if (!fused || x2.shape[0] === 0 || outDim === 0 || outDim > 65535 * 64) {
       return gelu(linear(x, weight, bias));

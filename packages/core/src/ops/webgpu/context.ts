@@ -58,7 +58,29 @@ export interface WebgpuBackendLike {
 
 const STATE = Symbol.for('@splitmask/core.webgpuKernels');
 const PIPELINES = Symbol.for('@splitmask/core.webgpuPipelines');
-type Holder = { [STATE]?: boolean; [PIPELINES]?: Map<string, CachedPipeline> };
+const EXCLUDED = Symbol.for('@splitmask/core.webgpuKernelsExcluded');
+type Holder = {
+  [STATE]?: boolean;
+  [PIPELINES]?: Map<string, CachedPipeline>;
+  [EXCLUDED]?: ReadonlySet<WebgpuKernelFamily>;
+};
+
+/**
+ * The families of core's WGSL kernels, each of which can be left to tfjs's own kernels on its own
+ * (to compare them one by one on a given GPU, or to keep tfjs's where it is faster there).
+ * gemm: linear's GEMMs with bias/GELU epilogues and the bias gradient's column sums.
+ */
+export type WebgpuKernelFamily = 'gemm' | 'attention' | 'layerNorm' | 'crossEntropy' | 'gelu' | 'adamw';
+
+/** Every {@link WebgpuKernelFamily}. */
+export const WEBGPU_KERNEL_FAMILIES: readonly WebgpuKernelFamily[] = [
+  'gemm',
+  'attention',
+  'layerNorm',
+  'crossEntropy',
+  'gelu',
+  'adamw',
+];
 
 type KernelEntry = [string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]];
 const known: KernelEntry[] = [];
@@ -107,11 +129,29 @@ export function disableWebgpuKernels(): void {
   if (tf.getBackend() === 'webgpu') (tf.backend() as unknown as Holder)[STATE] = false;
 }
 
-/** Whether core's ops run on our WGSL kernels right now (active backend webgpu and not opted out). */
-export function webgpuKernelsActive(): boolean {
+/**
+ * Leaves the given kernel families to tfjs's own kernels on the active webgpu backend (the others stay
+ * ours); an empty list excludes none. Throws on an unknown family name.
+ * @example excludeWebgpuKernels(['attention']); // tfjs's batched-matmul attention, our GEMM etc.
+ */
+export function excludeWebgpuKernels(families: readonly WebgpuKernelFamily[]): void {
+  for (const f of families) {
+    if (!WEBGPU_KERNEL_FAMILIES.includes(f))
+      throw new Error(`unknown webgpu kernel family '${f}' (one of ${WEBGPU_KERNEL_FAMILIES.join(', ')})`);
+  }
+  if (tf.getBackend() === 'webgpu') (tf.backend() as unknown as Holder)[EXCLUDED] = new Set(families);
+}
+
+/**
+ * Whether core's ops run on our WGSL kernels right now (active backend webgpu and not opted out); with a
+ * family, whether that family does (not excluded by {@link excludeWebgpuKernels}).
+ */
+export function webgpuKernelsActive(family?: WebgpuKernelFamily): boolean {
   if (tf.getBackend() !== 'webgpu' || known.length === 0) return false;
-  const state = (tf.backend() as unknown as Holder)[STATE];
-  return state === undefined ? installWebgpuKernels() : state;
+  const holder = tf.backend() as unknown as Holder;
+  const state = holder[STATE];
+  const on = state === undefined ? installWebgpuKernels() : state;
+  return on && !(family && holder[EXCLUDED]?.has(family));
 }
 
 /** A uniform field: every field is one 4-byte scalar, so the WGSL struct is plain `name: i32|f32` fields. */

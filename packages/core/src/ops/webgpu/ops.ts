@@ -64,7 +64,7 @@ function webgpuGemmWithPre(
   savePre: boolean,
 ): tf.Tensor2D[] | null {
   const { transposeA = false, transposeB = false, bias, activation = 'none' } = opts;
-  if (!f32(a, b) || (bias && !f32(bias)) || !webgpuKernelsActive()) return null;
+  if (!f32(a, b) || (bias && !f32(bias)) || !webgpuKernelsActive('gemm')) return null;
   const m = transposeA ? a.shape[1] : a.shape[0];
   const k = transposeA ? a.shape[0] : a.shape[1];
   const n = transposeB ? b.shape[0] : b.shape[1];
@@ -89,20 +89,25 @@ function webgpuGemmWithPre(
 
 /** Column sums x [R, D] → [D] in one dispatch on webgpu; null elsewhere. */
 export function webgpuSumRows(x: tf.Tensor2D): tf.Tensor1D | null {
-  if (!f32(x) || x.size === 0 || !webgpuKernelsActive() || Math.ceil(x.shape[1] / 64) > MAX_GROUPS)
+  if (!f32(x) || x.size === 0 || !webgpuKernelsActive('gemm') || Math.ceil(x.shape[1] / 64) > MAX_GROUPS)
     return null;
   return tf.engine().runKernel(WEBGPU_SUM_ROWS_KERNEL, { x }, {}) as tf.Tensor1D;
 }
 
 /** Exact GELU x·Φ(x) in one dispatch on webgpu; null elsewhere. x: any shape → same shape. */
 export function webgpuGelu<T extends tf.Tensor>(x: T): T | null {
-  if (!f32(x) || x.size === 0 || !webgpuKernelsActive()) return null;
+  if (!f32(x) || x.size === 0 || !webgpuKernelsActive('gelu')) return null;
   return tf.engine().runKernel(WEBGPU_GELU_KERNEL, { x }, {}) as T;
 }
 
 /** dy·GELU'(x) in one dispatch on webgpu; null elsewhere. x, dy: same shape. */
 export function webgpuGeluGrad<T extends tf.Tensor>(x: T, dy: tf.Tensor): T | null {
-  if (!f32(x, dy) || x.size === 0 || !tf.util.arraysEqual(x.shape, dy.shape) || !webgpuKernelsActive()) {
+  if (
+    !f32(x, dy) ||
+    x.size === 0 ||
+    !tf.util.arraysEqual(x.shape, dy.shape) ||
+    !webgpuKernelsActive('gelu')
+  ) {
     return null;
   }
   return tf.engine().runKernel(WEBGPU_GELU_GRAD_KERNEL, { x, dy }, {}) as T;
@@ -147,7 +152,8 @@ function mhaOp(numHeads: number, scale: number): (qkv: tf.Tensor3D) => tf.Tensor
 export function webgpuSelfAttention(qkv: tf.Tensor3D, numHeads: number, scale: number): tf.Tensor3D | null {
   const [b, n, d3] = qkv.shape;
   const dh = d3 / 3 / numHeads;
-  if (!f32(qkv) || qkv.size === 0 || n > MHA_MAX_N || dh > MHA_MAX_DH || !webgpuKernelsActive()) return null;
+  if (!f32(qkv) || qkv.size === 0 || n > MHA_MAX_N || dh > MHA_MAX_DH || !webgpuKernelsActive('attention'))
+    return null;
   if (b * numHeads * n > MAX_GROUPS * MAX_GROUPS) return null;
   return tf.tidy(() => mhaOp(numHeads, scale)(qkv));
 }
@@ -198,7 +204,7 @@ export function webgpuLayerNorm<T extends tf.Tensor>(
   bias: tf.Tensor1D,
   eps: number,
 ): T | null {
-  if (!f32(x, weight, bias) || x.size === 0 || x.rank < 1 || !webgpuKernelsActive()) return null;
+  if (!f32(x, weight, bias) || x.size === 0 || x.rank < 1 || !webgpuKernelsActive('layerNorm')) return null;
   if (Math.ceil(x.shape[x.rank - 1] / 64) > MAX_GROUPS) return null;
   return lnOp(eps)(x, weight, bias) as T;
 }
@@ -209,7 +215,8 @@ export function webgpuLayerNorm<T extends tf.Tensor>(
  * gives +∞, as `crossEntropyPerRow`. logits: [R, V], targets: int32 [R] → [R]
  */
 export function webgpuCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D | null {
-  if (!f32(logits) || targets.dtype !== 'int32' || logits.size === 0 || !webgpuKernelsActive()) return null;
+  if (!f32(logits) || targets.dtype !== 'int32' || logits.size === 0 || !webgpuKernelsActive('crossEntropy'))
+    return null;
   const ce = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const [loss, lse] = tf
       .engine()
@@ -243,7 +250,7 @@ export function webgpuAdamW(
   g: tf.Tensor,
   attrs: AdamWAttrs,
 ): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
-  if (!f32(p, m, v, g) || p.size === 0 || !webgpuKernelsActive()) return null;
+  if (!f32(p, m, v, g) || p.size === 0 || !webgpuKernelsActive('adamw')) return null;
   if (![m, v, g].every((t) => tf.util.arraysEqual(t.shape, p.shape))) return null;
   return tf.engine().runKernel(WEBGPU_ADAMW_KERNEL, { p, m, v, g }, attrs as unknown as tf.NamedAttrMap) as [
     tf.Tensor,
