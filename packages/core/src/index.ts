@@ -58,6 +58,7 @@ export {
   fusedSelfAttention,
   installWasmGemm,
   matMul2d,
+  WASM_ADAMW_KERNEL,
   WASM_GELU_GRAD_KERNEL,
   WASM_GELU_KERNEL,
   WASM_GEMM_KERNEL,

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeError } from '../errors';
+import { wasmAdamW } from '../ops/wasm-gemm/wasm-gemm';
 import { webgpuAdamW } from '../ops/webgpu/ops';
 import { flattenParams, stripRole } from '../params/tree';
 import { defaultNoWeightDecay, type NoWeightDecayPredicate } from './weight-decay';
@@ -175,7 +176,9 @@ function updateOne(
   const bc1 = 1 - hp.b1 ** t;
   const bc2Sqrt = Math.sqrt(1 - hp.b2 ** t);
   const decay = 1 - lr * wd;
-  const fused = webgpuAdamW(s.param, s.m, s.v, g, { decay, ...hp, bc2Sqrt, stepScale: -lr / bc1 });
+  // One kernel per parameter on webgpu and wasm (core's WGSL / wasm-SIMD AdamW); else tfjs ops.
+  const attrs = { decay, ...hp, bc2Sqrt, stepScale: -lr / bc1 };
+  const fused = webgpuAdamW(s.param, s.m, s.v, g, attrs) ?? wasmAdamW(s.param, s.m, s.v, g, attrs);
   if (fused) {
     s.param.assign(fused[0]);
     s.m.assign(fused[1]);

@@ -332,3 +332,41 @@ void mha_backward(const float* qkv, const float* P, const float* dout, float* dq
     }
   }
 }
+
+/*
+ * One AdamW update of one parameter (torch.optim.AdamW's single-tensor path), in exactly the f32 operation
+ * order of the tfjs composition in optim/adamw.ts, so both give the same bits:
+ *   m' = m·b1 + g·c1,  v' = v·b2 + (g·g)·c2,  p' = p·decay + (m' / (sqrt(v')/bc2_sqrt + eps))·step_scale
+ * c1 = 1 − b1 and c2 = 1 − b2 as the caller rounded them to f32 (tf.scalar does the same). Outputs are new
+ * buffers: tfjs tensors may share storage (clones), so nothing is updated in place. wasm32 has no fused
+ * multiply-add outside relaxed SIMD, so no product is contracted into one.
+ */
+__attribute__((export_name("adamw")))
+void adamw(const float* p, const float* m, const float* v, const float* g, float* p_out, float* m_out, float* v_out,
+           int n, float decay, float b1, float c1, float b2, float c2, float eps, float bc2_sqrt, float step_scale) {
+  const v128_t vdecay = wasm_f32x4_splat(decay), vb1 = wasm_f32x4_splat(b1), vc1 = wasm_f32x4_splat(c1);
+  const v128_t vb2 = wasm_f32x4_splat(b2), vc2 = wasm_f32x4_splat(c2), veps = wasm_f32x4_splat(eps);
+  const v128_t vbc2 = wasm_f32x4_splat(bc2_sqrt), vstep = wasm_f32x4_splat(step_scale);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gi = wasm_v128_load(g + i);
+    const v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, vc1));
+    const v128_t vi =
+        wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vc2));
+    const v128_t den = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vi), vbc2), veps);
+    const v128_t pi =
+        wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(p + i), vdecay), wasm_f32x4_mul(wasm_f32x4_div(mi, den), vstep));
+    wasm_v128_store(m_out + i, mi);
+    wasm_v128_store(v_out + i, vi);
+    wasm_v128_store(p_out + i, pi);
+  }
+  for (; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * c1;
+    const float vi = v[i] * b2 + (gi * gi) * c2;
+    const float den = __builtin_sqrtf(vi) / bc2_sqrt + eps;
+    m_out[i] = mi;
+    v_out[i] = vi;
+    p_out[i] = p[i] * decay + (mi / den) * step_scale;
+  }
+}

@@ -4,12 +4,16 @@ import { expectNoLeak, useBackend } from '@splitmask/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ShapeError } from '../../errors';
+import { createAdamW } from '../../optim/adamw';
 import { linear } from '../linear';
 import { GEMM_C_SHA256 } from './gemm-wasm';
 import {
+  disableWasmGemm,
   fusedSelfAttention,
+  installWasmGemm,
   matMul2d,
   WASM_GEMM_KERNEL,
+  wasmAdamW,
   wasmGelu,
   wasmGeluGrad,
   wasmGemmActive,
@@ -337,5 +341,72 @@ describe('wasm fused self-attention', () => {
     expect(() => fusedSelfAttention(tf.zeros([2, 5, 10]) as tf.Tensor3D, 3)).toThrow(ShapeError);
     await useBackend('cpu');
     expect(fusedSelfAttention(tf.zeros([2, 5, 18]) as tf.Tensor3D, 3)).toBeNull();
+  });
+});
+
+describe('wasm AdamW kernel', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    await installWasmGemm();
+    await useBackend('cpu');
+  });
+
+  // Three steps of createAdamW over a decayed matrix and an undecayed bias (odd sizes: the SIMD loop and
+  // its scalar tail), with the kernel on or off; returns every parameter and moment as bits.
+  async function threeSteps(kernel: boolean): Promise<Uint32Array[]> {
+    if (kernel) await installWasmGemm();
+    else disableWasmGemm();
+    expect(wasmGemmActive()).toBe(kernel);
+    const values = (n: number, seed: number) =>
+      Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 1.7));
+    const params = {
+      fc: {
+        weight: tf.variable(tf.tensor2d(values(35, 1), [5, 7]), true, 'adamw-test/fc.weight'),
+        bias: tf.variable(tf.tensor1d(values(7, 2)), true, 'adamw-test/fc.bias'),
+      },
+    };
+    const opt = createAdamW(params, { weightDecay: 0.05 });
+    for (let step = 0; step < 3; step++) {
+      const grads = {
+        'fc.weight': tf.tensor2d(values(35, 10 + step), [5, 7]),
+        'fc.bias': tf.tensor1d(values(7, 20 + step).map((x) => x * 1e-3)),
+      };
+      opt.step(grads, { lr: 1e-3 * (step + 1) });
+      tf.dispose(Object.values(grads));
+    }
+    const state = opt.getState();
+    const tensors = [params.fc.weight, params.fc.bias, ...Object.values(state.tensors)];
+    const bits = await Promise.all(
+      tensors.map(async (t) => new Uint32Array((await t.data()).slice().buffer)),
+    );
+    tf.dispose([params.fc.weight, params.fc.bias, ...Object.values(state.tensors)]);
+    opt.dispose();
+    return bits;
+  }
+
+  test("createAdamW's update on the kernel is bit-identical to its tfjs composition (decay and none)", async () => {
+    const composed = await threeSteps(false);
+    const fused = await threeSteps(true);
+    expect(fused).toHaveLength(6);
+    fused.forEach((bits, i) => expect(Array.from(bits)).toEqual(Array.from(composed[i])));
+  });
+
+  test('one call per parameter, no leak; null on cpu, for mismatched shapes or int32', async () => {
+    const p = tf.ones([9]);
+    const attrs = { decay: 0.99, b1: 0.9, b2: 0.999, eps: 1e-8, bc2Sqrt: 0.5, stepScale: -0.1 };
+    expectNoLeak(() => wasmAdamW(p, p, p, p, attrs) as tf.Tensor[], 'wasmAdamW');
+    const [p1, m1, v1] = wasmAdamW(p, tf.zeros([9]), tf.zeros([9]), p, attrs) as tf.Tensor[];
+    // m' = 0.1, v' = 0.001, p' = 0.99 − 0.1·0.1/(sqrt(0.001)/0.5 + 1e-8)
+    expect((await m1.data())[8]).toBeCloseTo(0.1, 7);
+    expect((await v1.data())[0]).toBeCloseTo(0.001, 8);
+    expect((await p1.data())[4]).toBeCloseTo(0.99 - 0.01 / (Math.sqrt(0.001) / 0.5 + 1e-8), 6);
+    expect(wasmAdamW(p, p, p, tf.ones([3, 3]), attrs)).toBeNull();
+    expect(wasmAdamW(p, p, p, tf.ones([9], 'int32'), attrs)).toBeNull();
+    await useBackend('cpu');
+    expect(wasmAdamW(tf.ones([9]), tf.ones([9]), tf.ones([9]), tf.ones([9]), attrs)).toBeNull();
+    await useBackend('wasm');
+    tf.dispose([p, p1, m1, v1]);
   });
 });

@@ -25,6 +25,11 @@ export const WASM_GELU_KERNEL = 'SplitmaskGelu';
 export const WASM_GELU_GRAD_KERNEL = 'SplitmaskGeluGrad';
 export const WASM_MHA_KERNEL = 'SplitmaskSelfAttention';
 export const WASM_MHA_GRAD_KERNEL = 'SplitmaskSelfAttentionGrad';
+/**
+ * One AdamW update {p, m, v, g} (same shape) → [p', m', v']; attrs {decay, b1, b2, eps, bc2Sqrt, stepScale}
+ * (the contract and name of the webgpu kernel, ops/webgpu/kernels.ts).
+ */
+export const WASM_ADAMW_KERNEL = 'SplitmaskAdamW';
 
 interface GemmExports {
   gemm(
@@ -43,6 +48,24 @@ interface GemmExports {
   gelu(x: number, y: number, n: number): void;
   gelu_grad(x: number, dy: number, dx: number, n: number): void;
   mha_work_floats(n: number, dh: number): number;
+  adamw(
+    p: number,
+    m: number,
+    v: number,
+    g: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    decay: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    eps: number,
+    bc2Sqrt: number,
+    stepScale: number,
+  ): void;
   mha_forward(
     qkv: number,
     out: number,
@@ -222,6 +245,43 @@ function mhaGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   return dqkv;
 }
 
+/** Attributes of WASM_ADAMW_KERNEL: scalars precomputed on the host as optim/adamw.ts does. */
+export interface WasmAdamWAttrs {
+  decay: number;
+  b1: number;
+  b2: number;
+  eps: number;
+  bc2Sqrt: number;
+  stepScale: number;
+}
+
+function adamwKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { p, m, v, g } = inputs as Record<'p' | 'm' | 'v' | 'g', tf.TensorInfo>;
+  const a = attrs as unknown as WasmAdamWAttrs;
+  const { be, k, ptr } = contextOf(backend, WASM_ADAMW_KERNEL);
+  const [pOut, mOut, vOut] = [0, 1, 2].map(() => be.makeOutput(p.shape, 'float32'));
+  // 1 − b1 and 1 − b2 in double, then rounded to f32 by the call: what tf.scalar(1 - b1) gives.
+  k.adamw(
+    ptr(p),
+    ptr(m),
+    ptr(v),
+    ptr(g),
+    ptr(pOut),
+    ptr(mOut),
+    ptr(vOut),
+    tf.util.sizeFromShape(p.shape),
+    a.decay,
+    a.b1,
+    1 - a.b1,
+    a.b2,
+    1 - a.b2,
+    a.eps,
+    a.bc2Sqrt,
+    a.stepScale,
+  );
+  return [pOut, mOut, vOut];
+}
+
 function registerKernels(): void {
   for (const [kernelName, kernelFunc] of [
     [WASM_GEMM_KERNEL, gemmKernel],
@@ -230,6 +290,7 @@ function registerKernels(): void {
     [WASM_GELU_GRAD_KERNEL, geluGradKernel],
     [WASM_MHA_KERNEL, mhaKernel],
     [WASM_MHA_GRAD_KERNEL, mhaGradKernel],
+    [WASM_ADAMW_KERNEL, adamwKernel],
   ] as const) {
     if (!tf.getKernel(kernelName, 'wasm')) {
       tf.registerKernel({
@@ -360,6 +421,28 @@ export function wasmGeluGrad<T extends tf.Tensor>(x: T, dy: tf.Tensor): T | null
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.size === 0 || !wasmGemmActive()) return null;
   if (!tf.util.arraysEqual(x.shape, dy.shape)) return null;
   return tf.engine().runKernel(WASM_GELU_GRAD_KERNEL, { x, dy }, {}) as T;
+}
+
+/**
+ * One AdamW update of p with its moments m, v and gradient g in one pass on wasm (adamw in gemm.c), the
+ * same bits as optim/adamw.ts's composition of tfjs ops (~12 ops a parameter); null elsewhere.
+ * p, m, v, g: same shape → [p', m', v']
+ */
+export function wasmAdamW(
+  p: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  g: tf.Tensor,
+  attrs: WasmAdamWAttrs,
+): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
+  const all = [p, m, v, g];
+  if (all.some((t) => t.dtype !== 'float32') || p.size === 0 || !wasmGemmActive()) return null;
+  if (!all.every((t) => tf.util.arraysEqual(t.shape, p.shape))) return null;
+  return tf.engine().runKernel(WASM_ADAMW_KERNEL, { p, m, v, g }, attrs as unknown as tf.NamedAttrMap) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
 }
 
 // One customGrad per (numHeads, scale): tfjs customGrad closes over its attributes.
