@@ -906,7 +906,7 @@ function meanCurve(curves, key) {
  * Per-seed results documents (same preset, data and config; every arm in each) → one document whose
  * `results` hold the mean over seeds with `top1Std` (sample std) and `n`, and `seedResults` the raw ones.
  */
-export function aggregateSeeds(docs, { name, command, wallSeconds } = {}) {
+export function aggregateSeeds(docs, { name, command, wallSeconds, partial = false } = {}) {
   const [first] = docs;
   for (const d of docs) {
     for (const k of ['preset', 'data', 'backend'])
@@ -918,9 +918,11 @@ export function aggregateSeeds(docs, { name, command, wallSeconds } = {}) {
   const seeds = docs.map((d) => d.seed);
   if (new Set(seeds).size !== seeds.length) throw new Error(`cannot aggregate repeated seeds: ${seeds}`);
   const results = {};
-  for (const method of Object.keys(first.results)) {
-    const rs = docs.map((d) => d.results[method]);
-    if (rs.some((r) => !r)) throw new Error(`arm '${method}' is missing from some seeds`);
+  const arms = [...new Set(docs.flatMap((d) => Object.keys(d.results)))];
+  for (const method of arms) {
+    const all = docs.map((d) => d.results[method]);
+    if (!partial && all.some((r) => !r)) throw new Error(`arm '${method}' is missing from some seeds`);
+    const rs = all.filter(Boolean); // partial: each arm over the seeds that ran it (its n says how many)
     const r0 = rs[0];
     const finetunes = {};
     for (const f of Object.keys(r0.finetunes)) {
@@ -962,10 +964,12 @@ export function aggregateSeeds(docs, { name, command, wallSeconds } = {}) {
   };
 }
 
-/** "81.40" for one seed, "81.40 ± 0.35" over several. */
-function cellOf(e) {
+/** "81.40" for one seed, "81.40 ± 0.35" over several; "(n=1)" where other cells have more seeds. */
+function cellOf(e, maxN = 1) {
   if (!e) return '—';
-  return e.n > 1 ? `${e.top1.toFixed(2)} ± ${e.top1Std.toFixed(2)}` : e.top1.toFixed(2);
+  const n = e.n ?? 1;
+  const v = n > 1 ? `${e.top1.toFixed(2)} ± ${e.top1Std.toFixed(2)}` : e.top1.toFixed(2);
+  return n < maxN ? `${v} (n=${n})` : v;
 }
 
 const ARM_LABEL = {
@@ -976,11 +980,12 @@ const ARM_LABEL = {
 /** The headline table's rows: one per arm, the label fractions as columns. */
 function tableRows(doc) {
   const fr = doc.config.finetune.fractions.map(([f]) => String(f));
+  const n = doc.seeds?.length ?? 1;
   return Object.entries(doc.results).map(([method, r]) => ({
     method: ARM_LABEL[method] ?? method,
-    'k-NN': cellOf(r.knn),
-    linear: cellOf(r.linear),
-    ...Object.fromEntries(fr.map((f) => [`${Number(f) * 100}% labels`, cellOf(r.finetunes[f])])),
+    'k-NN': cellOf(r.knn, n),
+    linear: cellOf(r.linear, n),
+    ...Object.fromEntries(fr.map((f) => [`${Number(f) * 100}% labels`, cellOf(r.finetunes[f], n)])),
   }));
 }
 
@@ -1157,20 +1162,28 @@ export function mergeResults(docs, { name, order, command, wallSeconds } = {}) {
 
 /**
  * Partial results (any mix of seeds and arms of one preset/config) → one document: the parts of each
- * seed merged (mergeResults), then, with several seeds, aggregated (aggregateSeeds). Arms in `order`.
+ * seed merged (mergeResults), then, with several seeds, aggregated (aggregateSeeds; `partial`: arms may
+ * have run under fewer seeds than others, and each cell says its n). Arms in `order`.
  */
-export function combineResults(docs, { name, order, command, wallSeconds } = {}) {
+export function combineResults(docs, { name, order, command, wallSeconds, partial = false } = {}) {
   const bySeed = new Map();
   for (const d of docs) bySeed.set(d.seed, [...(bySeed.get(d.seed) ?? []), d]);
   const perSeed = [...bySeed.values()].map((parts) =>
     mergeResults(parts, { name, order, command, wallSeconds }),
   );
   if (perSeed.length === 1) return perSeed[0];
-  return aggregateSeeds(perSeed, {
+  const doc = aggregateSeeds(perSeed, {
     name,
     command,
+    partial,
     wallSeconds: wallSeconds ?? perSeed.reduce((a, d) => a + d.seconds, 0),
   });
+  // arms in the requested order (a partial seed may have run fewer, in another order)
+  const arms = order ?? Object.keys(doc.results);
+  return {
+    ...doc,
+    results: Object.fromEntries(arms.filter((m) => doc.results[m]).map((m) => [m, doc.results[m]])),
+  };
 }
 
 /**
@@ -1253,6 +1266,7 @@ export async function main(argv) {
       const doc = combineResults(docs, {
         name: args.name ?? docs[0].name,
         order: args.argv.includes('--methods') ? args.methods.split(',') : undefined,
+        partial: true,
       });
       await writeReport(args.out ?? join(REPO, 'docs', 'results'), doc);
       return 0;

@@ -138,6 +138,22 @@ describe('--seeds: mean ± std over seeds', () => {
     );
   });
 
+  test('partial: an arm run under fewer seeds is aggregated over those, its n says so', async () => {
+    const [first] = Object.keys(smoke.results);
+    const { [first]: _gone, ...rest } = shifted(1, 2).results;
+    const agg = aggregateSeeds([shifted(0, 0), { ...shifted(1, 2), results: rest }], { partial: true });
+    const [f] = Object.keys(smoke.results[first].finetunes);
+    expect(agg.results[first].finetunes[f]).toMatchObject({
+      n: 1,
+      top1: smoke.results[first].finetunes[f].top1,
+    });
+    const other = Object.keys(rest)[0];
+    expect(agg.results[other].finetunes[f].n).toBe(2);
+    const out = mkdtempSync(join(tmpdir(), 'partial-'));
+    await writeReport(out, { ...agg, name: 'partial' });
+    expect(readFileSync(join(out, 'partial.md'), 'utf8')).toContain('(n=1)');
+  });
+
   test('partial results of several seeds and arm groups combine into one report with ± cells', async () => {
     const order = Object.keys(smoke.results);
     const half = (doc, methods) => ({
