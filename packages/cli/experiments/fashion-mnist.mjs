@@ -521,39 +521,44 @@ function knnMonitor(every, train, set, preset, normalization, log) {
 }
 
 /**
- * The raw-pixel baselines: DINO's weighted k-NN on the flattened pixels (the encoders' k-NN, same k and
- * T) and a standardised-pixel logistic regression (scikit-learn's StandardScaler + LogisticRegression)
- * at each label fraction, C picked from `preset.pixels.Cs` on the validation split when there is one.
+ * Standardised logistic regression (`fitLogisticRegression`: scikit-learn's StandardScaler +
+ * LogisticRegression) at each label fraction of `preset.finetune.fractions`, on features trX [N, D] (raw
+ * pixels or frozen encoder features), C picked from `Cs` on the validation features when there are
+ * several. → { [fraction]: { labels, C, valTop1, top1, top5, metrics, ... } }.
  */
-async function pixelBaselines(train, test, val, preset, seed, log) {
-  const trX = pixelTensor(train);
-  const teX = pixelTensor(test);
-  const knn = await knnClassify(trX, train.labels, teX, test.labels, {
-    numClasses: NUM_CLASSES,
-    ...preset.knn,
-  });
-  log(`  pixels k-NN top-1 ${knn.top1.toFixed(2)}%`);
-  const valX = val ? pixelTensor(val) : undefined;
-  const finetunes = {};
-  const Cs = preset.pixels?.Cs ?? [1];
+async function logisticFractions(
+  trX,
+  trainLabels,
+  teX,
+  testLabels,
+  valX,
+  valLabels,
+  Cs,
+  preset,
+  seed,
+  log,
+  what,
+) {
+  const out = {};
   for (const [fraction] of preset.finetune.fractions) {
-    const sub = selectImages(train, classBalancedSubset(train.labels, Number(fraction), seed));
-    const x = pixelTensor(sub);
+    const idx = classBalancedSubset(trainLabels, Number(fraction), seed);
+    const x = tf.gather(trX, tf.tensor1d(idx, 'int32'));
+    const labels = Int32Array.from(idx, (i) => trainLabels[i]);
     const t0 = Date.now();
     let best;
     const valTop1 = {};
     for (const C of Cs) {
-      const lr = await fitLogisticRegression(x, sub.labels, { numClasses: NUM_CLASSES, C });
-      const score = valX && Cs.length > 1 ? await metricsOf(lr, valX, val.labels) : undefined;
+      const lr = await fitLogisticRegression(x, labels, { numClasses: NUM_CLASSES, C });
+      const score = valX && Cs.length > 1 ? await metricsOf(lr, valX, valLabels) : undefined;
       if (score) valTop1[C] = score.top1;
       if (!best || (score && score.top1 > best.score.top1)) {
         best?.lr.dispose();
         best = { C, lr, score };
       } else lr.dispose();
     }
-    const metrics = await metricsOf(best.lr, teX, test.labels);
-    finetunes[fraction] = {
-      labels: sub.count,
+    const metrics = await metricsOf(best.lr, teX, testLabels);
+    out[fraction] = {
+      labels: idx.length,
       C: best.C,
       valTop1,
       iterations: best.lr.iterations,
@@ -564,17 +569,48 @@ async function pixelBaselines(train, test, val, preset, seed, log) {
       seconds: (Date.now() - t0) / 1000,
     };
     best.lr.dispose();
-    x.dispose();
+    tf.dispose(x);
     log(
-      `  pixels logistic regression ${Number(fraction) * 100}% (${sub.count} labels, C ${best.C}): top-1 ${metrics.top1.toFixed(2)}%`,
+      `  ${what} logistic regression ${Number(fraction) * 100}% (${idx.length} labels, C ${best.C}): top-1 ${metrics.top1.toFixed(2)}%`,
     );
   }
+  return out;
+}
+
+/**
+ * The raw-pixel baselines: DINO's weighted k-NN on the flattened pixels (the encoders' k-NN, same k and
+ * T) and a standardised-pixel logistic regression at each label fraction (`logisticFractions`).
+ */
+async function pixelBaselines(train, test, val, preset, seed, log) {
+  const trX = pixelTensor(train);
+  const teX = pixelTensor(test);
+  const knn = await knnClassify(trX, train.labels, teX, test.labels, {
+    numClasses: NUM_CLASSES,
+    ...preset.knn,
+  });
+  log(`  pixels k-NN top-1 ${knn.top1.toFixed(2)}%`);
+  const valX = val ? pixelTensor(val) : undefined;
+  const Cs = preset.pixels?.Cs ?? [1];
+  const finetunes = await logisticFractions(
+    trX,
+    train.labels,
+    teX,
+    test.labels,
+    valX,
+    val?.labels,
+    Cs,
+    preset,
+    seed,
+    log,
+    'pixels',
+  );
   tf.dispose([trX, teX, ...(valX ? [valX] : [])]);
   const full = finetunes[String(preset.finetune.fractions.at(-1)[0])];
   return {
     knn: { top1: knn.top1, top5: knn.top5 },
     linear: { top1: full.top1, top5: full.top5 },
     finetunes,
+    logreg: finetunes,
   };
 }
 
@@ -639,12 +675,30 @@ async function finetuneAll(encoder, vit, train, test, recipe, normalization, see
 }
 
 /** k-NN, linear probe and the fine-tuning runs of one encoder. */
-async function evaluate(encoder, vit, train, test, preset, normalization, seed, log, parallel) {
+async function evaluate(encoder, vit, train, test, preset, normalization, seed, log, parallel, val) {
   const s = vit.imageSize;
   const c = vit.inChans;
   const feat = { pool: 'mean', normalization, batchSize: 256 };
   const trF = await extractFeatures(encoder, vit, arraySource(train.pixels, train.count, s, c), feat);
   const teF = await extractFeatures(encoder, vit, arraySource(test.pixels, test.count, s, c), feat);
+  const vaF = val
+    ? await extractFeatures(encoder, vit, arraySource(val.pixels, val.count, s, c), feat)
+    : undefined;
+  // frozen features + logistic regression at each fraction (C on the validation split, as for pixels)
+  const logreg = await logisticFractions(
+    trF,
+    train.labels,
+    teF,
+    test.labels,
+    vaF,
+    val?.labels,
+    preset.pixels?.Cs ?? [1],
+    preset,
+    seed,
+    log,
+    'frozen-feature',
+  );
+  vaF?.dispose();
   const knn = await knnClassify(trF, train.labels, teF, test.labels, {
     numClasses: NUM_CLASSES,
     ...preset.knn,
@@ -674,6 +728,7 @@ async function evaluate(encoder, vit, train, test, preset, normalization, seed, 
   return {
     knn: { top1: knn.top1, top5: knn.top5 },
     linear: { top1: linear.top1, top5: linear.top5 },
+    logreg,
     finetunes,
   };
 }
@@ -733,7 +788,16 @@ export async function runExperiment(args, log = console.log) {
     source.normalization,
     log,
   );
-  const evalArgs = [train.images, test.images, preset, source.normalization, args.seed, log, parallel];
+  const evalArgs = [
+    train.images,
+    test.images,
+    preset,
+    source.normalization,
+    args.seed,
+    log,
+    parallel,
+    evalOnVal ? undefined : val?.images, // C is chosen on the validation split; not on the set it scores
+  ];
   for (const method of methods) {
     const tm = Date.now();
     const saved = join(args.encoders, `${name}-s${args.seed}-${method}.safetensors`);
@@ -939,6 +1003,11 @@ export function aggregateSeeds(docs, { name, command, wallSeconds, partial = fal
       ...r0,
       ...(r0.knn && { knn: meanStd(rs.map((r) => r.knn)) }),
       ...(r0.linear && { linear: meanStd(rs.map((r) => r.linear)) }),
+      ...(r0.logreg && {
+        logreg: Object.fromEntries(
+          Object.keys(r0.logreg).map((f) => [f, { ...r0.logreg[f], ...meanStd(rs.map((r) => r.logreg[f])) }]),
+        ),
+      }),
       finetunes,
       pretrainSeconds: mean(rs.map((r) => r.pretrainSeconds)),
       ...(r0.pretrainCurve && {
@@ -987,6 +1056,18 @@ function tableRows(doc) {
     linear: cellOf(r.linear, n),
     ...Object.fromEntries(fr.map((f) => [`${Number(f) * 100}% labels`, cellOf(r.finetunes[f], n)])),
   }));
+}
+
+/** The frozen-feature logistic-regression table: one row per arm that has one. */
+function logregRows(doc) {
+  const fr = doc.config.finetune.fractions.map(([f]) => String(f));
+  const n = doc.seeds?.length ?? 1;
+  return Object.entries(doc.results)
+    .filter(([, r]) => r.logreg)
+    .map(([method, r]) => ({
+      features: method === 'pixels' ? 'raw pixels' : method,
+      ...Object.fromEntries(fr.map((f) => [`${Number(f) * 100}% labels`, cellOf(r.logreg[f], n)])),
+    }));
 }
 
 /** Training images seen per arm (pretraining + fine-tuning, or the supervised run), at each fraction. */
@@ -1078,7 +1159,15 @@ fraction, C chosen on the validation split) and the same ViT trained from scratc
 numbers: top-1 in percent.
 
 ${markdownTable(tableRows(doc))}
-Training images seen per arm (pretraining steps × batch + fine-tuning epochs × labelled images):
+${
+  Object.values(doc.results).some((r) => r.logreg)
+    ? `Frozen features (mean-pooled; raw pixels for the first row) + standardised logistic regression at each
+label fraction, C from {${(doc.config.pixels?.Cs ?? [1]).join(', ')}} picked on the validation split:
+
+${markdownTable(logregRows(doc))}
+`
+    : ''
+}Training images seen per arm (pretraining steps × batch + fine-tuning epochs × labelled images):
 
 ${markdownTable(budgetRows(doc))}
 Fine-tuning with ${Number(full) * 100}% of the labels, top-1 after each epoch (${curveText(curved, 'y axis 0–100%')}):
