@@ -809,8 +809,10 @@ export async function runExperiment(args, log = console.log) {
       // recipe sweeps: evaluate an encoder this preset/seed already pretrained instead of pretraining again
       log(`${method}: reusing the pretrained encoder ${saved}`);
       const { params: encoder, cfg: vit } = loadEncoderCheckpoint(saved);
+      // the pretraining record saved beside it (steps, time, k-NN monitor curve on the validation split)
+      const record = existsSync(`${saved}.json`) ? JSON.parse(readFileSync(`${saved}.json`, 'utf8')) : {};
       const r = await evaluate(encoder, vit, ...evalArgs);
-      results[method] = { ...r, pretrainSteps: 0, pretrainSeconds: 0, reusedEncoder: true };
+      results[method] = { pretrainSteps: 0, pretrainSeconds: 0, ...record, ...r, reusedEncoder: true };
       tf.dispose(flattenTree(encoder));
       continue;
     }
@@ -829,15 +831,16 @@ export async function runExperiment(args, log = console.log) {
       const encoder = trainer.teacher.backbone;
       mkdirSync(args.encoders, { recursive: true });
       await saveEncoderTimm(saved, encoder, vit);
-      const r = await evaluate(encoder, vit, ...evalArgs);
-      results[method] = {
-        ...r,
+      const record = {
         pretrainSteps: config.train.steps,
         pretrainImages: config.train.steps * config.train.batchSize,
         pretrainSeconds,
         pretrainCurve: curve,
         finalLoss: last ? { dino: last.loss, ...(last.monitors ?? {}) } : undefined,
       };
+      writeFileSync(`${saved}.json`, JSON.stringify(record));
+      const r = await evaluate(encoder, vit, ...evalArgs);
+      results[method] = { ...r, ...record };
       await trainer.dispose();
       continue;
     }
@@ -882,16 +885,17 @@ export async function runExperiment(args, log = console.log) {
     }
     mkdirSync(args.encoders, { recursive: true });
     await saveEncoderTimm(saved, encoder, vit);
-    const r = await evaluate(encoder, vit, ...evalArgs);
     const pretrained = method !== 'random';
-    results[method] = {
-      ...r,
+    const record = {
       pretrainSteps: pretrained ? config.train.steps : 0,
       pretrainImages: pretrained ? config.train.steps * config.train.batchSize : 0,
       pretrainSeconds,
       ...(curve.length && { pretrainCurve: curve }),
       finalLoss: last?.parts,
     };
+    writeFileSync(`${saved}.json`, JSON.stringify(record));
+    const r = await evaluate(encoder, vit, ...evalArgs);
+    results[method] = { ...r, ...record };
     await trainer.dispose();
   }
   tokenizer?.dispose();
