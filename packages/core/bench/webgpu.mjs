@@ -5,7 +5,7 @@
 // backward where the op has a gradient, plus the largest difference between the two results.
 // On a software adapter (lavapipe, SwiftShader) this checks the code path, not GPU speed.
 // Usage (after `pnpm --filter @splitmask/core build`, with a Vulkan driver for Dawn, e.g.
-//   eval "$(tools/setup-webgpu.sh)"):  node bench/webgpu.mjs [--tier small|full|gpu] [--reps 10]
+//   eval "$(tools/setup-webgpu.sh)"):  node bench/webgpu.mjs [--tier small|full|gpu] [--reps 10] [--ops attention,linear]
 // Writes bench-results/core-webgpu.json and prints a Markdown table.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -145,7 +145,10 @@ async function timePair(fn) {
 
 const info = await core.initBackend('webgpu');
 const rows = [];
+// --ops attention,layerNorm: only the cases whose names contain one of these words.
+const only = flagValue('--ops', '').split(',').filter(Boolean);
 for (const [name, shape, fn] of cases()) {
+  if (only.length && !only.some((w) => name.includes(w))) continue;
   const { oursMs, tfjsMs, first } = await timePair(fn);
   // The AdamW row mutates its parameters between runs: its difference is not a comparison.
   let maxAbsDiff = null;

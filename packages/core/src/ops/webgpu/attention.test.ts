@@ -37,6 +37,11 @@ describe.runIf(webgpuEnabled())('WGSL fused self-attention [webgpu]', { timeout:
     [2, 17, 1, 8],
     [1, 1, 2, 4],
     [1, 130, 1, 70],
+    // Column sums spread over the 64 threads: dv = Dh/4 = 16 (4 groups), 12 (5 groups, 4 threads idle),
+    // and 64 (one group: the plain column loop).
+    [1, 40, 2, 64],
+    [1, 9, 1, 48],
+    [1, 6, 1, 256],
   ];
   test.each(cases)(
     'B=%i N=%i H=%i Dh=%i: out and d(qkv) match float64 and the unfused tfjs ops',

@@ -10,8 +10,10 @@
  *
  * One workgroup of 64 threads per (b, h, row); the row's N scores live in workgroup memory, so N ≤ 1024
  * and Dh ≤ 256 (a ViT's 197 tokens and 64-wide heads fit; larger shapes take the unfused path). This
- * is the simple row-per-workgroup form, not the blocked one that reuses K/V tiles across query rows:
- * correct on every adapter, its speed on real GPUs not measured.
+ * is the row-per-workgroup form, not the blocked one that reuses K/V tiles across query rows; its sums
+ * over rows keep all 64 threads busy (`columnSums`). On an H200 at 197 tokens × batch 128 a ViT-S
+ * classification step with these kernels ran 0.63× tfjs's (docs/backends.md), with this form of the
+ * sums still column-per-thread; the blocked form is the next step.
  */
 import { FLAT_GROUP } from './context';
 
@@ -60,6 +62,58 @@ function typed(w: MhaWidth) {
   };
 }
 
+/**
+ * WGSL for the sums over the N rows of a workgroup's score vector, one per head column d < dv:
+ * `sum_k(d) = Σ_{r<N} value_k(r, d)` for each term k, then `finish(d, sums)`. With vec4 loads a 64-wide head
+ * has dv = 16 columns, so a column-per-thread loop would leave 48 of the 64 threads idle while 16 walk all
+ * N rows one load after another. Instead thread t takes column t mod dv and every G-th row from t / dv
+ * (G = 64 / dv groups), and the G partial sums of a column are added in workgroup memory: every thread
+ * busy, a chain N/G long. With dv ≥ 64 it is the plain column loop. Needs `part<k>: array<T, 64>`.
+ */
+function columnSums(
+  zero: string,
+  row: string,
+  terms: ((r: string, d: string) => string)[],
+  finish: (d: string, sums: string[]) => string,
+): string {
+  const ks = terms.map((_, k) => k);
+  return /* wgsl */ `
+  if (dv < 64) {
+    let cs_groups = 64 / dv;
+    let cs_d = i32(t) % dv;
+    let cs_g = i32(t) / dv;
+    ${ks.map((k) => `var cs_acc${k} = ${zero};`).join(' ')}
+    if (cs_g < cs_groups) {
+      for (var ${row} = cs_g; ${row} < u.n; ${row} += cs_groups) {
+        ${ks.map((k) => `cs_acc${k} += ${terms[k](row, 'cs_d')};`).join(' ')}
+      }
+    }
+    ${ks.map((k) => `part${k}[t] = cs_acc${k};`).join(' ')}
+    workgroupBarrier();
+    if (cs_g == 0) {
+      ${ks.map((k) => `var cs_sum${k} = part${k}[cs_d];`).join(' ')}
+      for (var cs_k = 1; cs_k < cs_groups; cs_k++) {
+        ${ks.map((k) => `cs_sum${k} += part${k}[cs_k * dv + cs_d];`).join(' ')}
+      }
+      ${finish(
+        'cs_d',
+        ks.map((k) => `cs_sum${k}`),
+      )}
+    }
+  } else {
+    for (var cs_d = i32(t); cs_d < dv; cs_d += 64) {
+      ${ks.map((k) => `var cs_sum${k} = ${zero};`).join(' ')}
+      for (var ${row} = 0; ${row} < u.n; ${row}++) {
+        ${ks.map((k) => `cs_sum${k} += ${terms[k](row, 'cs_d')};`).join(' ')}
+      }
+      ${finish(
+        'cs_d',
+        ks.map((k) => `cs_sum${k}`),
+      )}
+    }
+  }`;
+}
+
 // Row id → (b, h, i); offsets (in loads of w floats) of q/k/v of token t of batch b, head h in qkv, and
 // of its output row.
 const ROW = (w: MhaWidth) => /* wgsl */ `
@@ -92,6 +146,7 @@ ${COMMON}
 @group(0) @binding(3) var<uniform> u: U;
 var<workgroup> sc: array<f32, ${MHA_MAX_N}>;
 var<workgroup> qs: array<${T}, ${MHA_MAX_DH / w}>;
+var<workgroup> part0: array<${T}, 64>;
 @compute @workgroup_size(64, 1, 1)
 fn main(${BUILTINS}) {
   ${ROW(w)}
@@ -116,11 +171,12 @@ fn main(${BUILTINS}) {
   sum = reduce_sum(sum, t);
   if (t == 0u) { lse[lrow + i] = mx + log(sum); }
   let inv = 1.0 / sum;
-  for (var d = i32(t); d < dv; d += 64) {
-    var acc = ${zero};
-    for (var j = 0; j < u.n; j++) { acc += sc[j] * qkv[base + j * d3 + voff + d]; }
-    out[obase + i * orow + d] = acc * inv;
-  }
+  ${columnSums(
+    zero,
+    'j',
+    [(j, d) => `sc[${j}] * qkv[base + ${j} * d3 + voff + ${d}]`],
+    (d, [acc]) => `out[obase + i * orow + ${d}] = ${acc} * inv;`,
+  )}
 }
 `;
 }
@@ -143,6 +199,7 @@ var<workgroup> pr: array<f32, ${MHA_MAX_N}>;
 var<workgroup> dp: array<f32, ${MHA_MAX_N}>;
 var<workgroup> qs: array<${T}, ${MHA_MAX_DH / w}>;
 var<workgroup> gs: array<${T}, ${MHA_MAX_DH / w}>;
+var<workgroup> part0: array<${T}, 64>;
 @compute @workgroup_size(64, 1, 1)
 fn main(${BUILTINS}) {
   ${ROW(w)}
@@ -171,11 +228,12 @@ fn main(${BUILTINS}) {
   if (t == 0u) { dvec[lrow + i] = di; }
   for (var j = i32(t); j < u.n; j += 64) { pr[j] = pr[j] * (dp[j] - di); }
   workgroupBarrier();
-  for (var d = i32(t); d < dv; d += 64) {
-    var acc = ${zero};
-    for (var j = 0; j < u.n; j++) { acc += pr[j] * qkv[base + j * d3 + koff + d]; }
-    dqkv[base + i * d3 + qoff + d] = acc * u.scale;
-  }
+  ${columnSums(
+    zero,
+    'j',
+    [(j, d) => `pr[${j}] * qkv[base + ${j} * d3 + koff + ${d}]`],
+    (d, [acc]) => `dqkv[base + i * d3 + qoff + ${d}] = ${acc} * u.scale;`,
+  )}
 }
 `;
 }
@@ -198,6 +256,8 @@ var<workgroup> pr: array<f32, ${MHA_MAX_N}>;
 var<workgroup> ds: array<f32, ${MHA_MAX_N}>;
 var<workgroup> ks: array<${T}, ${MHA_MAX_DH / w}>;
 var<workgroup> vs: array<${T}, ${MHA_MAX_DH / w}>;
+var<workgroup> part0: array<${T}, 64>;
+var<workgroup> part1: array<${T}, 64>;
 @compute @workgroup_size(64, 1, 1)
 fn main(${BUILTINS}) {
   ${ROW(w)}
@@ -221,16 +281,16 @@ fn main(${BUILTINS}) {
     ds[r] = p * (g - dvec[lrow + r]);
   }
   workgroupBarrier();
-  for (var d = i32(t); d < dv; d += 64) {
-    var dk = ${zero};
-    var dvv = ${zero};
-    for (var r = 0; r < u.n; r++) {
-      dk += ds[r] * qkv[base + r * d3 + qoff + d];
-      dvv += pr[r] * dout[obase + r * orow + d];
-    }
-    dqkv[base + j * d3 + koff + d] = dk * u.scale;
-    dqkv[base + j * d3 + voff + d] = dvv;
-  }
+  ${columnSums(
+    zero,
+    'r',
+    [
+      (r, d) => `ds[${r}] * qkv[base + ${r} * d3 + qoff + ${d}]`,
+      (r, d) => `pr[${r}] * dout[obase + ${r} * orow + ${d}]`,
+    ],
+    (d, [dk, dvv]) =>
+      `dqkv[base + j * d3 + koff + ${d}] = ${dk} * u.scale; dqkv[base + j * d3 + voff + ${d}] = ${dvv};`,
+  )}
 }
 `;
 }
