@@ -181,6 +181,147 @@ fn main(${BUILTINS}) {
 `;
 }
 
+/** The row-block forward: 4 query rows per workgroup (vec4 loads, Dh ≤ 128, N ≤ 512). */
+export const MHA_ROWS = 4;
+export const MHA_ROWS_MAX_N = 512;
+export const MHA_ROWS_MAX_DV = 32;
+
+/**
+ * Forward over a block of 4 query rows per workgroup: every k_j and v_j read from memory serves 4 rows
+ * (the row-per-workgroup form reads K and V once per row), and the 4 rows' max and sum reduce as one
+ * vec4. Same outputs and lse as mhaForwardShader. Workgroup memory: scores 4·512 f32 (8 KiB), q rows
+ * 4·32 vec4 (2 KiB), partial sums 4·64 vec4 (4 KiB), reduction 64 vec4 (1 KiB): under WebGPU's 16 KiB.
+ * Bindings: out [B, N, D], lse [B, H, N], qkv, uniforms.
+ */
+export function mhaForwardRowsShader(): string {
+  const NS = MHA_ROWS_MAX_N;
+  return /* wgsl */ `
+struct U { b: i32, n: i32, h: i32, dh: i32, scale: f32, p0: i32, p1: i32, p2: i32 };
+@group(0) @binding(0) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(2) var<storage, read> qkv: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> u: U;
+var<workgroup> sc: array<f32, ${4 * NS}>;
+var<workgroup> qs: array<vec4<f32>, ${4 * MHA_ROWS_MAX_DV}>;
+var<workgroup> part0: array<vec4<f32>, 64>;
+var<workgroup> part1: array<vec4<f32>, 64>;
+var<workgroup> part2: array<vec4<f32>, 64>;
+var<workgroup> part3: array<vec4<f32>, 64>;
+var<workgroup> red4: array<vec4<f32>, 64>;
+fn reduce4(v: vec4<f32>, t: u32, take_max: bool) -> vec4<f32> {
+  red4[t] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (t < s) { red4[t] = select(red4[t] + red4[t + s], max(red4[t], red4[t + s]), take_max); }
+    workgroupBarrier();
+  }
+  let r = red4[0];
+  workgroupBarrier();
+  return r;
+}
+@compute @workgroup_size(64, 1, 1)
+fn main(${BUILTINS}) {
+  let blocks = (u.n + 3) / 4;
+  let grp = ${FLAT_GROUP};
+  if (grp >= u.b * u.h * blocks) { return; }
+  let t = lid.x;
+  let i0 = (grp % blocks) * 4;
+  let bh = grp / blocks;
+  let hh = bh % u.h;
+  let bb = bh / u.h;
+  let dv = u.dh / 4;
+  let d3 = 3 * u.h * dv;
+  let qoff = hh * dv;
+  let koff = (u.h + hh) * dv;
+  let voff = (2 * u.h + hh) * dv;
+  let base = bb * u.n * d3;
+  let orow = u.h * dv;
+  let obase = bb * u.n * orow + hh * dv;
+  let lrow = bh * u.n;
+  // q rows i0..i0+3 (zeros past N: their scores are computed and never written).
+  for (var e = i32(t); e < 4 * dv; e += 64) {
+    let i = i0 + e / dv;
+    var q = vec4<f32>(0.0);
+    if (i < u.n) { q = qkv[base + i * d3 + qoff + e % dv]; }
+    qs[e] = q;
+  }
+  workgroupBarrier();
+  var mx = vec4<f32>(-3.0e38);
+  for (var j = i32(t); j < u.n; j += 64) {
+    let kb = base + j * d3 + koff;
+    var s = vec4<f32>(0.0);
+    for (var d = 0; d < dv; d++) {
+      let k = qkv[kb + d];
+      s += vec4<f32>(dot(qs[d], k), dot(qs[dv + d], k), dot(qs[2 * dv + d], k), dot(qs[3 * dv + d], k));
+    }
+    s = s * u.scale;
+    sc[j] = s.x;
+    sc[${NS} + j] = s.y;
+    sc[${2 * NS} + j] = s.z;
+    sc[${3 * NS} + j] = s.w;
+    mx = max(mx, s);
+  }
+  mx = reduce4(mx, t, true);
+  var sum = vec4<f32>(0.0);
+  for (var j = i32(t); j < u.n; j += 64) {
+    let e = exp(vec4<f32>(sc[j], sc[${NS} + j], sc[${2 * NS} + j], sc[${3 * NS} + j]) - mx);
+    sc[j] = e.x;
+    sc[${NS} + j] = e.y;
+    sc[${2 * NS} + j] = e.z;
+    sc[${3 * NS} + j] = e.w;
+    sum += e;
+  }
+  sum = reduce4(sum, t, false); // its barriers also publish the exp'd scores
+  if (t == 0u) {
+    for (var r = 0; r < 4; r++) {
+      if (i0 + r < u.n) { lse[lrow + i0 + r] = mx[r] + log(sum[r]); }
+    }
+  }
+  let inv = 1.0 / sum;
+  // Σ_j P_ij·v_j: thread t takes column t mod dv and every G-th key from t / dv (G = 64 / dv ≥ 2).
+  let groups = 64 / dv;
+  let cd = i32(t) % dv;
+  let cg = i32(t) / dv;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  if (cg < groups) {
+    for (var j = cg; j < u.n; j += groups) {
+      let v = qkv[base + j * d3 + voff + cd];
+      a0 += sc[j] * v;
+      a1 += sc[${NS} + j] * v;
+      a2 += sc[${2 * NS} + j] * v;
+      a3 += sc[${3 * NS} + j] * v;
+    }
+  }
+  part0[t] = a0;
+  part1[t] = a1;
+  part2[t] = a2;
+  part3[t] = a3;
+  workgroupBarrier();
+  if (cg == 0) {
+    var s0 = part0[cd];
+    var s1 = part1[cd];
+    var s2 = part2[cd];
+    var s3 = part3[cd];
+    for (var k = 1; k < groups; k++) {
+      let o = k * dv + cd;
+      s0 += part0[o];
+      s1 += part1[o];
+      s2 += part2[o];
+      s3 += part3[o];
+    }
+    let ob = obase + i0 * orow + cd;
+    out[ob] = s0 * inv.x;
+    if (i0 + 1 < u.n) { out[ob + orow] = s1 * inv.y; }
+    if (i0 + 2 < u.n) { out[ob + 2 * orow] = s2 * inv.z; }
+    if (i0 + 3 < u.n) { out[ob + 3 * orow] = s3 * inv.w; }
+  }
+}
+`;
+}
+
 /**
  * Backward, pass 1 (per query row i): P_ij, dP_ij = dO_i·v_j, D_i = Σ_j P_ij·dP_ij,
  * dQ_i = scale·Σ_j P_ij·(dP_ij − D_i)·k_j. Bindings: dqkv, dvec [B, H, N], qkv, lse, dout, uniforms.

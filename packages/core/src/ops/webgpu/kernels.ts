@@ -6,7 +6,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAMW_SHADER } from './adamw';
-import { type MhaWidth, mhaBackwardKvShader, mhaBackwardQShader, mhaForwardShader } from './attention';
+import {
+  MHA_ROWS,
+  MHA_ROWS_MAX_DV,
+  MHA_ROWS_MAX_N,
+  type MhaWidth,
+  mhaBackwardKvShader,
+  mhaBackwardQShader,
+  mhaForwardRowsShader,
+  mhaForwardShader,
+} from './attention';
 import {
   addWebgpuKernels,
   dispatch,
@@ -162,13 +171,15 @@ function mhaKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { b, n, h, dh, w, uniforms, workgroups } = mhaShape(qkv, attrs);
   const out = output(backend, [b, n, h * dh]);
   const lse = output(backend, [b, h, n]);
+  // Blocks of 4 query rows share each K/V read where the block's scores fit in workgroup memory.
+  const rows = w === 4 && dh / 4 <= MHA_ROWS_MAX_DV && n <= MHA_ROWS_MAX_N;
   dispatch(backend, {
-    key: `splitmask_mha_fwd_w${w}`,
-    shader: () => mhaForwardShader(w),
+    key: rows ? 'splitmask_mha_fwd_rows' : `splitmask_mha_fwd_w${w}`,
+    shader: () => (rows ? mhaForwardRowsShader() : mhaForwardShader(w)),
     outputs: [out, lse],
     inputs: [qkv],
     uniforms,
-    workgroups,
+    workgroups: rows ? grid1d(b * h * Math.ceil(n / MHA_ROWS)) : workgroups,
   });
   return [out, lse];
 }
@@ -339,6 +350,7 @@ export function allShaderSources(): [string, string][] {
     ['splitmask_sum_rows', SUM_ROWS_SHADER],
     ['splitmask_gelu', geluShader(false)],
     ['splitmask_gelu_grad', geluShader(true)],
+    ['splitmask_mha_fwd_rows', mhaForwardRowsShader()],
     ...([1, 4] as const).flatMap((w): [string, string][] => [
       [`splitmask_mha_fwd_w${w}`, mhaForwardShader(w)],
       [`splitmask_mha_bwd_q_w${w}`, mhaBackwardQShader(w)],
