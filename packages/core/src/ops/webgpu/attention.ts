@@ -181,6 +181,87 @@ fn main(${BUILTINS}) {
 `;
 }
 
+// The row-block shaders: workgroup → (b, h, rows i0..i0+3), with ROW's offsets (vec4 units).
+const ROW_BLOCK = /* wgsl */ `
+  let blocks = (u.n + 3) / 4;
+  let grp = ${FLAT_GROUP};
+  if (grp >= u.b * u.h * blocks) { return; }
+  let t = lid.x;
+  let i0 = (grp % blocks) * 4;
+  let bh = grp / blocks;
+  let hh = bh % u.h;
+  let bb = bh / u.h;
+  let dv = u.dh / 4;
+  let d3 = 3 * u.h * dv;
+  let qoff = hh * dv;
+  let koff = (u.h + hh) * dv;
+  let voff = (2 * u.h + hh) * dv;
+  let base = bb * u.n * d3;
+  let orow = u.h * dv;
+  let obase = bb * u.n * orow + hh * dv;
+  let lrow = bh * u.n;
+`;
+
+// Max or sum over the workgroup of one vec4 per thread (4 rows at once); every thread gets the result.
+const REDUCE4 = /* wgsl */ `
+var<workgroup> red4: array<vec4<f32>, 64>;
+fn reduce4(v: vec4<f32>, t: u32, take_max: bool) -> vec4<f32> {
+  red4[t] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (t < s) { red4[t] = select(red4[t] + red4[t + s], max(red4[t], red4[t + s]), take_max); }
+    workgroupBarrier();
+  }
+  let r = red4[0];
+  workgroupBarrier();
+  return r;
+}
+`;
+
+// Σ_j S_rj·x_j for the block's 4 rows r (S in sc-like workgroup array \`src\` with row stride NS, x_j the
+// vec4 at \`at(j)\` of column cd): thread t takes column t mod dv and every G-th j from t / dv
+// (G = 64 / dv ≥ 2); the G partial sums meet in part0..3. Leaves s0..s3 for the threads with cg == 0.
+function blockColumnSums(src: string, ns: number, at: (j: string) => string, finish: string): string {
+  return /* wgsl */ `
+  let groups = 64 / dv;
+  let cd = i32(t) % dv;
+  let cg = i32(t) / dv;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  if (cg < groups) {
+    for (var j = cg; j < u.n; j += groups) {
+      let x = ${at('j')};
+      a0 += ${src}[j] * x;
+      a1 += ${src}[${ns} + j] * x;
+      a2 += ${src}[${2 * ns} + j] * x;
+      a3 += ${src}[${3 * ns} + j] * x;
+    }
+  }
+  part0[t] = a0;
+  part1[t] = a1;
+  part2[t] = a2;
+  part3[t] = a3;
+  workgroupBarrier();
+  if (cg == 0) {
+    var s0 = part0[cd];
+    var s1 = part1[cd];
+    var s2 = part2[cd];
+    var s3 = part3[cd];
+    for (var k = 1; k < groups; k++) {
+      let o = k * dv + cd;
+      s0 += part0[o];
+      s1 += part1[o];
+      s2 += part2[o];
+      s3 += part3[o];
+    }
+    ${finish}
+  }`;
+}
+
+const PARTS = [0, 1, 2, 3].map((k) => `var<workgroup> part${k}: array<vec4<f32>, 64>;`).join('\n');
+
 /** The row-block forward: 4 query rows per workgroup (vec4 loads, Dh ≤ 128, N ≤ 512). */
 export const MHA_ROWS = 4;
 export const MHA_ROWS_MAX_N = 512;
@@ -203,41 +284,11 @@ struct U { b: i32, n: i32, h: i32, dh: i32, scale: f32, p0: i32, p1: i32, p2: i3
 @group(0) @binding(3) var<uniform> u: U;
 var<workgroup> sc: array<f32, ${4 * NS}>;
 var<workgroup> qs: array<vec4<f32>, ${4 * MHA_ROWS_MAX_DV}>;
-var<workgroup> part0: array<vec4<f32>, 64>;
-var<workgroup> part1: array<vec4<f32>, 64>;
-var<workgroup> part2: array<vec4<f32>, 64>;
-var<workgroup> part3: array<vec4<f32>, 64>;
-var<workgroup> red4: array<vec4<f32>, 64>;
-fn reduce4(v: vec4<f32>, t: u32, take_max: bool) -> vec4<f32> {
-  red4[t] = v;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s >>= 1u) {
-    if (t < s) { red4[t] = select(red4[t] + red4[t + s], max(red4[t], red4[t + s]), take_max); }
-    workgroupBarrier();
-  }
-  let r = red4[0];
-  workgroupBarrier();
-  return r;
-}
+${PARTS}
+${REDUCE4}
 @compute @workgroup_size(64, 1, 1)
 fn main(${BUILTINS}) {
-  let blocks = (u.n + 3) / 4;
-  let grp = ${FLAT_GROUP};
-  if (grp >= u.b * u.h * blocks) { return; }
-  let t = lid.x;
-  let i0 = (grp % blocks) * 4;
-  let bh = grp / blocks;
-  let hh = bh % u.h;
-  let bb = bh / u.h;
-  let dv = u.dh / 4;
-  let d3 = 3 * u.h * dv;
-  let qoff = hh * dv;
-  let koff = (u.h + hh) * dv;
-  let voff = (2 * u.h + hh) * dv;
-  let base = bb * u.n * d3;
-  let orow = u.h * dv;
-  let obase = bb * u.n * orow + hh * dv;
-  let lrow = bh * u.n;
+  ${ROW_BLOCK}
   // q rows i0..i0+3 (zeros past N: their scores are computed and never written).
   for (var e = i32(t); e < 4 * dv; e += 64) {
     let i = i0 + e / dv;
@@ -278,46 +329,116 @@ fn main(${BUILTINS}) {
     }
   }
   let inv = 1.0 / sum;
-  // Σ_j P_ij·v_j: thread t takes column t mod dv and every G-th key from t / dv (G = 64 / dv ≥ 2).
-  let groups = 64 / dv;
-  let cd = i32(t) % dv;
-  let cg = i32(t) / dv;
-  var a0 = vec4<f32>(0.0);
-  var a1 = vec4<f32>(0.0);
-  var a2 = vec4<f32>(0.0);
-  var a3 = vec4<f32>(0.0);
-  if (cg < groups) {
-    for (var j = cg; j < u.n; j += groups) {
-      let v = qkv[base + j * d3 + voff + cd];
-      a0 += sc[j] * v;
-      a1 += sc[${NS} + j] * v;
-      a2 += sc[${2 * NS} + j] * v;
-      a3 += sc[${3 * NS} + j] * v;
-    }
-  }
-  part0[t] = a0;
-  part1[t] = a1;
-  part2[t] = a2;
-  part3[t] = a3;
-  workgroupBarrier();
-  if (cg == 0) {
-    var s0 = part0[cd];
-    var s1 = part1[cd];
-    var s2 = part2[cd];
-    var s3 = part3[cd];
-    for (var k = 1; k < groups; k++) {
-      let o = k * dv + cd;
-      s0 += part0[o];
-      s1 += part1[o];
-      s2 += part2[o];
-      s3 += part3[o];
-    }
-    let ob = obase + i0 * orow + cd;
+  // Σ_j P_ij·v_j, 4 rows at a time.
+  ${blockColumnSums(
+    'sc',
+    NS,
+    (j) => `qkv[base + ${j} * d3 + voff + cd]`,
+    `let ob = obase + i0 * orow + cd;
     out[ob] = s0 * inv.x;
     if (i0 + 1 < u.n) { out[ob + orow] = s1 * inv.y; }
     if (i0 + 2 < u.n) { out[ob + 2 * orow] = s2 * inv.z; }
-    if (i0 + 3 < u.n) { out[ob + 3 * orow] = s3 * inv.w; }
+    if (i0 + 3 < u.n) { out[ob + 3 * orow] = s3 * inv.w; }`,
+  )}
+}
+`;
+}
+
+/** Longest N of the row-block backward (its P block is 4·384 f32 = 6 KiB of workgroup memory). */
+export const MHA_ROWS_BWD_MAX_N = 384;
+
+/**
+ * Backward pass 1 over a block of 4 query rows (what mhaBackwardQShader does per row): P from lse,
+ * D_i = Σ_j P_ij·(dO_i·v_j), then dS = P·(dO·vᵀ − D) (dO·v_j recomputed in a second sweep instead of kept:
+ * workgroup memory holds one 4×N block) and dQ_i = scale·Σ_j dS_ij·k_j; each k_j, v_j read serves 4 rows.
+ * Bindings: dqkv, dvec [B, H, N], qkv, lse, dout, uniforms.
+ */
+export function mhaBackwardQRowsShader(): string {
+  const NS = MHA_ROWS_BWD_MAX_N;
+  return /* wgsl */ `
+struct U { b: i32, n: i32, h: i32, dh: i32, scale: f32, p0: i32, p1: i32, p2: i32 };
+@group(0) @binding(0) var<storage, read_write> dqkv: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> dvec: array<f32>;
+@group(0) @binding(2) var<storage, read> qkv: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> lse: array<f32>;
+@group(0) @binding(4) var<storage, read> dout: array<vec4<f32>>;
+@group(0) @binding(5) var<uniform> u: U;
+var<workgroup> pr: array<f32, ${4 * NS}>;
+var<workgroup> qs: array<vec4<f32>, ${4 * MHA_ROWS_MAX_DV}>;
+var<workgroup> gs: array<vec4<f32>, ${4 * MHA_ROWS_MAX_DV}>;
+${PARTS}
+${REDUCE4}
+@compute @workgroup_size(64, 1, 1)
+fn main(${BUILTINS}) {
+  ${ROW_BLOCK}
+  // q and dO rows i0..i0+3 (zeros past N: those rows are computed and never written).
+  for (var e = i32(t); e < 4 * dv; e += 64) {
+    let i = i0 + e / dv;
+    var q = vec4<f32>(0.0);
+    var g = vec4<f32>(0.0);
+    if (i < u.n) {
+      q = qkv[base + i * d3 + qoff + e % dv];
+      g = dout[obase + i * orow + e % dv];
+    }
+    qs[e] = q;
+    gs[e] = g;
   }
+  var l = vec4<f32>(0.0);
+  for (var r = 0; r < 4; r++) {
+    if (i0 + r < u.n) { l[r] = lse[lrow + i0 + r]; }
+  }
+  workgroupBarrier();
+  var di = vec4<f32>(0.0);
+  for (var j = i32(t); j < u.n; j += 64) {
+    let kb = base + j * d3 + koff;
+    let vb = base + j * d3 + voff;
+    var s = vec4<f32>(0.0);
+    var g = vec4<f32>(0.0);
+    for (var d = 0; d < dv; d++) {
+      let k = qkv[kb + d];
+      let v = qkv[vb + d];
+      s += vec4<f32>(dot(qs[d], k), dot(qs[dv + d], k), dot(qs[2 * dv + d], k), dot(qs[3 * dv + d], k));
+      g += vec4<f32>(dot(gs[d], v), dot(gs[dv + d], v), dot(gs[2 * dv + d], v), dot(gs[3 * dv + d], v));
+    }
+    let p = exp(s * u.scale - l);
+    pr[j] = p.x;
+    pr[${NS} + j] = p.y;
+    pr[${2 * NS} + j] = p.z;
+    pr[${3 * NS} + j] = p.w;
+    di += p * g;
+  }
+  di = reduce4(di, t, false);
+  if (t == 0u) {
+    for (var r = 0; r < 4; r++) {
+      if (i0 + r < u.n) { dvec[lrow + i0 + r] = di[r]; }
+    }
+  }
+  // dS = P·(dO·v_j − D), each thread on the keys whose P it wrote.
+  for (var j = i32(t); j < u.n; j += 64) {
+    let vb = base + j * d3 + voff;
+    var g = vec4<f32>(0.0);
+    for (var d = 0; d < dv; d++) {
+      let v = qkv[vb + d];
+      g += vec4<f32>(dot(gs[d], v), dot(gs[dv + d], v), dot(gs[2 * dv + d], v), dot(gs[3 * dv + d], v));
+    }
+    let p = vec4<f32>(pr[j], pr[${NS} + j], pr[${2 * NS} + j], pr[${3 * NS} + j]);
+    let ds = p * (g - di);
+    pr[j] = ds.x;
+    pr[${NS} + j] = ds.y;
+    pr[${2 * NS} + j] = ds.z;
+    pr[${3 * NS} + j] = ds.w;
+  }
+  workgroupBarrier();
+  ${blockColumnSums(
+    'pr',
+    NS,
+    (j) => `qkv[base + ${j} * d3 + koff + cd]`,
+    `let qb = base + i0 * d3 + qoff + cd;
+    dqkv[qb] = s0 * u.scale;
+    if (i0 + 1 < u.n) { dqkv[qb + d3] = s1 * u.scale; }
+    if (i0 + 2 < u.n) { dqkv[qb + 2 * d3] = s2 * u.scale; }
+    if (i0 + 3 < u.n) { dqkv[qb + 3 * d3] = s3 * u.scale; }`,
+  )}
 }
 `;
 }

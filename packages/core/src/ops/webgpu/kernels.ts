@@ -8,10 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ADAMW_SHADER } from './adamw';
 import {
   MHA_ROWS,
+  MHA_ROWS_BWD_MAX_N,
   MHA_ROWS_MAX_DV,
   MHA_ROWS_MAX_N,
   type MhaWidth,
   mhaBackwardKvShader,
+  mhaBackwardQRowsShader,
   mhaBackwardQShader,
   mhaForwardRowsShader,
   mhaForwardShader,
@@ -186,16 +188,17 @@ function mhaKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
 
 function mhaGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { qkv, lse, dy } = inputs as { qkv: tf.TensorInfo; lse: tf.TensorInfo; dy: tf.TensorInfo };
-  const { b, n, h, w, uniforms, workgroups } = mhaShape(qkv, attrs);
+  const { b, n, h, dh, w, uniforms, workgroups } = mhaShape(qkv, attrs);
   const dqkv = output(backend, qkv.shape); // [B, N, 3D]: pass 1 writes the q part, pass 2 k and v
   const dvec = output(backend, [b, h, n]); // D_i = Σ_j P_ij·dP_ij, from pass 1 to pass 2
+  const rows = w === 4 && dh / 4 <= MHA_ROWS_MAX_DV && n <= MHA_ROWS_BWD_MAX_N;
   dispatch(backend, {
-    key: `splitmask_mha_bwd_q_w${w}`,
-    shader: () => mhaBackwardQShader(w),
+    key: rows ? 'splitmask_mha_bwd_q_rows' : `splitmask_mha_bwd_q_w${w}`,
+    shader: () => (rows ? mhaBackwardQRowsShader() : mhaBackwardQShader(w)),
     outputs: [dqkv, dvec],
     inputs: [qkv, lse, dy],
     uniforms,
-    workgroups,
+    workgroups: rows ? grid1d(b * h * Math.ceil(n / MHA_ROWS)) : workgroups,
   });
   dispatch(backend, {
     key: `splitmask_mha_bwd_kv_w${w}`,
@@ -351,6 +354,7 @@ export function allShaderSources(): [string, string][] {
     ['splitmask_gelu', geluShader(false)],
     ['splitmask_gelu_grad', geluShader(true)],
     ['splitmask_mha_fwd_rows', mhaForwardRowsShader()],
+    ['splitmask_mha_bwd_q_rows', mhaBackwardQRowsShader()],
     ...([1, 4] as const).flatMap((w): [string, string][] => [
       [`splitmask_mha_fwd_w${w}`, mhaForwardShader(w)],
       [`splitmask_mha_bwd_q_w${w}`, mhaBackwardQShader(w)],
