@@ -306,6 +306,7 @@ function parseArgs(argv) {
         'seeds',
         'eval',
         'reuse-encoders',
+        'stem',
       ].includes(k) ||
       argv[i + 1] === undefined
     )
@@ -800,7 +801,8 @@ export async function runExperiment(args, log = console.log) {
   ];
   for (const method of methods) {
     const tm = Date.now();
-    const saved = join(args.encoders, `${name}-s${args.seed}-${method}.safetensors`);
+    // --jobs children get --name part<i> for their partial report, and --stem the run's name
+    const saved = join(args.encoders, `${args.stem ?? name}-s${args.seed}-${method}.safetensors`);
     if (
       args['reuse-encoders'] === '1' &&
       existsSync(saved) &&
@@ -1295,11 +1297,15 @@ async function runJobs(args, log) {
   const tmp = mkdtempSync(join(tmpdir(), 'splitmask-jobs-'));
   const passOn = [];
   for (let i = 0; i < args.argv.length; i += 2) {
-    if (!['--jobs', '--methods', '--out', '--name', '--workers', '--seed', '--seeds'].includes(args.argv[i]))
+    if (
+      !['--jobs', '--methods', '--out', '--name', '--workers', '--seed', '--seeds', '--stem'].includes(
+        args.argv[i],
+      )
+    )
       passOn.push(args.argv[i], args.argv[i + 1]);
   }
   // Each job gets its share of the cores as worker threads (resolved from --workers in the parent).
-  passOn.push('--workers', String(args.workers ?? 1));
+  passOn.push('--workers', String(args.workers ?? 1), '--stem', defaultName(args));
   log(
     `--jobs ${args.jobs}: ${units.map((u) => `seed ${u.seed}: ${u.methods.join(',')}`).join(' | ')} (${args.jobs} at a time)`,
   );
