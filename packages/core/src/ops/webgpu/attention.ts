@@ -443,6 +443,86 @@ fn main(${BUILTINS}) {
 `;
 }
 
+/** Longest N of the key-block backward (its P and dS blocks are 2·4·256 f32 = 8 KiB). */
+export const MHA_KEYS_BWD_MAX_N = 256;
+
+/**
+ * Backward pass 2 over a block of 4 keys (what mhaBackwardKvShader does per key): for every query row r,
+ * P_rj and dS_rj = P_rj·(dO_r·v_j − D_r) of the block's 4 keys from one read of q_r and dO_r; then
+ * dK_j = scale·Σ_r dS_rj·q_r and dV_j = Σ_r P_rj·dO_r, one after the other through the same partial
+ * sums. Workgroup memory: P and dS 2·4·256 f32, k and v 2·4·32 vec4, partials 4·64 vec4 = 16 KiB.
+ * Bindings: dqkv, qkv, lse, dout, dvec, uniforms.
+ */
+export function mhaBackwardKvRowsShader(): string {
+  const NK = MHA_KEYS_BWD_MAX_N;
+  const write = (off: string, scale: string) => `let kb = base + i0 * d3 + ${off} + cd;
+    dqkv[kb] = s0${scale};
+    if (i0 + 1 < u.n) { dqkv[kb + d3] = s1${scale}; }
+    if (i0 + 2 < u.n) { dqkv[kb + 2 * d3] = s2${scale}; }
+    if (i0 + 3 < u.n) { dqkv[kb + 3 * d3] = s3${scale}; }`;
+  return /* wgsl */ `
+struct U { b: i32, n: i32, h: i32, dh: i32, scale: f32, p0: i32, p1: i32, p2: i32 };
+@group(0) @binding(0) var<storage, read_write> dqkv: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> qkv: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> lse: array<f32>;
+@group(0) @binding(3) var<storage, read> dout: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> dvec: array<f32>;
+@group(0) @binding(5) var<uniform> u: U;
+var<workgroup> pm: array<f32, ${4 * NK}>;
+var<workgroup> dsm: array<f32, ${4 * NK}>;
+var<workgroup> ks: array<vec4<f32>, ${4 * MHA_ROWS_MAX_DV}>;
+var<workgroup> vs: array<vec4<f32>, ${4 * MHA_ROWS_MAX_DV}>;
+${PARTS}
+@compute @workgroup_size(64, 1, 1)
+fn main(${BUILTINS}) {
+  ${ROW_BLOCK}
+  // k and v of keys i0..i0+3 (zeros past N: those keys are computed and never written).
+  for (var e = i32(t); e < 4 * dv; e += 64) {
+    let j = i0 + e / dv;
+    var k = vec4<f32>(0.0);
+    var v = vec4<f32>(0.0);
+    if (j < u.n) {
+      k = qkv[base + j * d3 + koff + e % dv];
+      v = qkv[base + j * d3 + voff + e % dv];
+    }
+    ks[e] = k;
+    vs[e] = v;
+  }
+  workgroupBarrier();
+  for (var r = i32(t); r < u.n; r += 64) {
+    let qb = base + r * d3 + qoff;
+    let gb = obase + r * orow;
+    var s = vec4<f32>(0.0);
+    var g = vec4<f32>(0.0);
+    for (var d = 0; d < dv; d++) {
+      let q = qkv[qb + d];
+      let o = dout[gb + d];
+      s += vec4<f32>(dot(q, ks[d]), dot(q, ks[dv + d]), dot(q, ks[2 * dv + d]), dot(q, ks[3 * dv + d]));
+      g += vec4<f32>(dot(o, vs[d]), dot(o, vs[dv + d]), dot(o, vs[2 * dv + d]), dot(o, vs[3 * dv + d]));
+    }
+    let p = exp(s * u.scale - lse[lrow + r]);
+    let ds = p * (g - dvec[lrow + r]);
+    pm[r] = p.x;
+    pm[${NK} + r] = p.y;
+    pm[${2 * NK} + r] = p.z;
+    pm[${3 * NK} + r] = p.w;
+    dsm[r] = ds.x;
+    dsm[${NK} + r] = ds.y;
+    dsm[${2 * NK} + r] = ds.z;
+    dsm[${3 * NK} + r] = ds.w;
+  }
+  workgroupBarrier();
+  {
+    ${blockColumnSums('dsm', NK, (r) => `qkv[base + ${r} * d3 + qoff + cd]`, write('koff', ' * u.scale'))}
+  }
+  workgroupBarrier(); // the dK sums are read before dV's overwrite the partials
+  {
+    ${blockColumnSums('pm', NK, (r) => `dout[obase + ${r} * orow + cd]`, write('voff', ''))}
+  }
+}
+`;
+}
+
 /**
  * Backward, pass 1 (per query row i): P_ij, dP_ij = dO_i·v_j, D_i = Σ_j P_ij·dP_ij,
  * dQ_i = scale·Σ_j P_ij·(dP_ij − D_i)·k_j. Bindings: dqkv, dvec [B, H, N], qkv, lse, dout, uniforms.

@@ -7,11 +7,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAMW_SHADER } from './adamw';
 import {
+  MHA_KEYS_BWD_MAX_N,
   MHA_ROWS,
   MHA_ROWS_BWD_MAX_N,
   MHA_ROWS_MAX_DV,
   MHA_ROWS_MAX_N,
   type MhaWidth,
+  mhaBackwardKvRowsShader,
   mhaBackwardKvShader,
   mhaBackwardQRowsShader,
   mhaBackwardQShader,
@@ -200,13 +202,14 @@ function mhaGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
     uniforms,
     workgroups: rows ? grid1d(b * h * Math.ceil(n / MHA_ROWS)) : workgroups,
   });
+  const keys = w === 4 && dh / 4 <= MHA_ROWS_MAX_DV && n <= MHA_KEYS_BWD_MAX_N;
   dispatch(backend, {
-    key: `splitmask_mha_bwd_kv_w${w}`,
-    shader: () => mhaBackwardKvShader(w),
+    key: keys ? 'splitmask_mha_bwd_kv_rows' : `splitmask_mha_bwd_kv_w${w}`,
+    shader: () => (keys ? mhaBackwardKvRowsShader() : mhaBackwardKvShader(w)),
     outputs: [dqkv],
     inputs: [qkv, lse, dy, dvec],
     uniforms,
-    workgroups,
+    workgroups: keys ? grid1d(b * h * Math.ceil(n / MHA_ROWS)) : workgroups,
   });
   release(backend, dvec);
   return dqkv;
@@ -355,6 +358,7 @@ export function allShaderSources(): [string, string][] {
     ['splitmask_gelu_grad', geluShader(true)],
     ['splitmask_mha_fwd_rows', mhaForwardRowsShader()],
     ['splitmask_mha_bwd_q_rows', mhaBackwardQRowsShader()],
+    ['splitmask_mha_bwd_kv_rows', mhaBackwardKvRowsShader()],
     ...([1, 4] as const).flatMap((w): [string, string][] => [
       [`splitmask_mha_fwd_w${w}`, mhaForwardShader(w)],
       [`splitmask_mha_bwd_q_w${w}`, mhaBackwardQShader(w)],
