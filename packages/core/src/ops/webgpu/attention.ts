@@ -8,12 +8,15 @@
  * path keep those). The backward recomputes P = exp(scale·q·kᵀ − lse) in two passes: per query row
  * (dQ, and D_i = Σ_j P_ij·dP_ij), then per key row (dK, dV).
  *
- * One workgroup of 64 threads per (b, h, row); the row's N scores live in workgroup memory, so N ≤ 1024
- * and Dh ≤ 256 (a ViT's 197 tokens and 64-wide heads fit; larger shapes take the unfused path). This
- * is the row-per-workgroup form, not the blocked one that reuses K/V tiles across query rows; its sums
- * over rows keep all 64 threads busy (`columnSums`). On an H200 at 197 tokens × batch 128 a ViT-S
- * classification step with these kernels ran 0.63× tfjs's (docs/backends.md), with this form of the
- * sums still column-per-thread; the blocked form is the next step.
+ * Two forms. The block form (mhaForwardRowsShader, mhaBackwardQRowsShader, mhaBackwardKvRowsShader):
+ * one workgroup of 64 threads per 4 query rows (forward, dQ) or 4 keys (dK, dV), so every k/v (or q/dO)
+ * row read from memory serves 4 rows and 4 rows' max/sum reduce as one vec4 — FlashAttention's reuse
+ * with a 4-row tile (vec4 loads, Dh ≤ 128, N ≤ 512 forward / 384 dQ / 256 dK,dV, what fits the 4 rows'
+ * scores in WebGPU's 16 KiB of workgroup memory; a ViT's 197 tokens fit). The row form: one workgroup
+ * per (b, h, row), the row's N scores in workgroup memory, N ≤ 1024 and Dh ≤ 256 (larger shapes take
+ * the unfused path); its sums over rows keep all 64 threads busy (`columnSums`). On an H200 the row
+ * form ran a ViT-S/16 batch-128 classification step at 0.63× tfjs's (docs/backends.md); on lavapipe
+ * the block form took ViT-S-size attention fwd+bwd from 0.77× to 1.39× of tfjs's (GPU not yet measured).
  */
 import { FLAT_GROUP } from './context';
 
