@@ -1262,7 +1262,19 @@ export function mergeResults(docs, { name, order, command, wallSeconds } = {}) {
  */
 export function combineResults(docs, { name, order, command, wallSeconds, partial = false } = {}) {
   const bySeed = new Map();
-  for (const d of docs) bySeed.set(d.seed, [...(bySeed.get(d.seed) ?? []), d]);
+  // an already aggregated report contributes each of its seeds
+  const flat = docs.flatMap((d) =>
+    d.seedResults
+      ? Object.entries(d.seedResults).map(([seed, results]) => ({
+          ...d,
+          seed: Number(seed),
+          seeds: undefined,
+          seedResults: undefined,
+          results,
+        }))
+      : [d],
+  );
+  for (const d of flat) bySeed.set(d.seed, [...(bySeed.get(d.seed) ?? []), d]);
   const perSeed = [...bySeed.values()].map((parts) =>
     mergeResults(parts, { name, order, command, wallSeconds }),
   );
