@@ -73,11 +73,6 @@ export async function computeStep(
   const parts = new Float32Array(nParts);
   let sum: tf.Tensor[] | undefined;
   let aux: Float32Array | undefined;
-  // Loss-part shares and aux values stay on the device until one read after the last micro-batch (with
-  // the gradient norm when there is no all-reduce): every read is a round trip that drains the queue,
-  // which costs little on wasm and a pipeline stall each on webgpu.
-  const shareTensors: tf.Tensor[] = [];
-  const auxTensors: tf.Tensor[] = [];
   for (const [a, { pixels, labels }] of micro.entries()) {
     const ctx: StepContext = { step, dataIndex: step * accum + a, collective, pixels, labels };
     // [shard rows, S, S, C]; a fullBatchInputs method gets the global micro-batch and slices it itself.
@@ -96,37 +91,25 @@ export async function computeStep(
     });
     if (sum) tf.dispose(sum);
     sum = grads;
-    shareTensors.push(shares);
+    const s = await shares.data();
+    shares.dispose();
+    for (let i = 0; i < nParts; i++) parts[i] += s[i] / accum;
     const auxTensor = method.takeAux?.();
-    if (auxTensor) auxTensors.push(auxTensor);
+    if (auxTensor) {
+      const x = await auxTensor.data();
+      auxTensor.dispose();
+      if (!aux) aux = new Float32Array(x.length);
+      for (let i = 0; i < x.length; i++) aux[i] += x[i];
+    }
   }
   let grads = sum as tf.Tensor[];
-  const single = collective.shard.count === 1;
-  // [shares of each micro-batch..., aux of each..., (norm)] in one read.
-  const readout = tf.tidy(() => {
-    const pieces = [...shareTensors, ...auxTensors].map((t) => tf.reshape(t, [-1]));
-    if (single) pieces.push(tf.reshape(tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))), [1]));
-    return tf.concat(pieces);
-  });
-  const host = (await readout.data()) as Float32Array;
-  tf.dispose([readout, ...shareTensors, ...auxTensors]);
-  // The same host sums, in the same order, as reading each micro-batch's values on its own.
-  let off = 0;
-  for (let a = 0; a < accum; a++, off += nParts) {
-    for (let i = 0; i < nParts; i++) parts[i] += host[off + i] / accum;
-  }
-  for (const t of auxTensors) {
-    if (!aux) aux = new Float32Array(t.size);
-    for (let i = 0; i < t.size; i++) aux[i] += host[off + i];
-    off += t.size;
-  }
-  let gradNorm = single ? host[off] : Number.NaN;
+  let gradNorm: number;
   const auxLen = aux?.length ?? 0;
-  if (!single) {
+  if (collective.shard.count > 1) {
     // One all-reduce of [grads..., parts, aux] (host floats; sums in worker order → identical bits everywhere).
     const n = flatSize(grads);
     const flat = new Float32Array(n + nParts + auxLen);
-    off = 0;
+    let off = 0;
     for (const g of grads) {
       flat.set((await g.data()) as Float32Array, off);
       off += g.size;
@@ -146,6 +129,10 @@ export async function computeStep(
     gradNorm = Math.sqrt(sq);
     parts.set(red.subarray(n, n + nParts));
     if (aux) aux = red.slice(n + nParts);
+  } else {
+    const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
+    gradNorm = (await norm.data())[0];
+    norm.dispose();
   }
   return { grads: Object.fromEntries(names.map((n, i) => [n, grads[i]])), parts, gradNorm, aux };
 }
