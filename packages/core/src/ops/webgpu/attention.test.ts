@@ -45,6 +45,7 @@ describe.runIf(webgpuEnabled())('WGSL fused self-attention [webgpu]', { timeout:
     // The 4-row block shaders' limits: N = 300 runs the block forward and dQ pass with the per-key dK/dV
     // pass; N = 400 the block forward with both per-row backward passes; N = 520 the per-row shaders
     // throughout (N = 1, 5, 9, 17, 65 above end in partial blocks).
+    [1, 220, 1, 8],
     [1, 300, 1, 8],
     [1, 400, 1, 8],
     [1, 520, 1, 4],

@@ -446,14 +446,14 @@ fn main(${BUILTINS}) {
 `;
 }
 
-/** Longest N of the key-block backward (its P and dS blocks are 2·4·256 f32 = 8 KiB). */
-export const MHA_KEYS_BWD_MAX_N = 256;
+/** Longest N of the key-block backward (its P and dS blocks are 2·4·224 f32 = 7 KiB). */
+export const MHA_KEYS_BWD_MAX_N = 224;
 
 /**
  * Backward pass 2 over a block of 4 keys (what mhaBackwardKvShader does per key): for every query row r,
  * P_rj and dS_rj = P_rj·(dO_r·v_j − D_r) of the block's 4 keys from one read of q_r and dO_r; then
  * dK_j = scale·Σ_r dS_rj·q_r and dV_j = Σ_r P_rj·dO_r, one after the other through the same partial
- * sums. Workgroup memory: P and dS 2·4·256 f32, k and v 2·4·32 vec4, partials 4·64 vec4 = 16 KiB.
+ * sums. Workgroup memory: P and dS 2·4·224 f32, k and v 2·4·32 vec4, partials 4·64 vec4 = 15 KiB.
  * Bindings: dqkv, qkv, lse, dout, dvec, uniforms.
  */
 export function mhaBackwardKvRowsShader(): string {
