@@ -390,7 +390,7 @@ describe('wasm AdamW kernel', () => {
     const composed = await threeSteps(false);
     const fused = await threeSteps(true);
     expect(fused).toHaveLength(6);
-    fused.forEach((bits, i) => expect(Array.from(bits)).toEqual(Array.from(composed[i])));
+    for (const [i, bits] of fused.entries()) expect(Array.from(bits)).toEqual(Array.from(composed[i]));
   });
 
   test('one call per parameter, no leak; null on cpu, for mismatched shapes or int32', async () => {
