@@ -15,6 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, SplitmaskError } from '../../errors';
+// The webgpu AdamW kernel's attributes: the same contract (type-only import, no kernel registration).
+import type { AdamWAttrs } from '../webgpu/kernels';
 import { webgpuSelfAttention } from '../webgpu/ops';
 import { GEMM_WASM_BASE64 } from './gemm-wasm';
 
@@ -245,19 +247,9 @@ function mhaGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   return dqkv;
 }
 
-/** Attributes of WASM_ADAMW_KERNEL: scalars precomputed on the host as optim/adamw.ts does. */
-export interface WasmAdamWAttrs {
-  decay: number;
-  b1: number;
-  b2: number;
-  eps: number;
-  bc2Sqrt: number;
-  stepScale: number;
-}
-
 function adamwKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { p, m, v, g } = inputs as Record<'p' | 'm' | 'v' | 'g', tf.TensorInfo>;
-  const a = attrs as unknown as WasmAdamWAttrs;
+  const a = attrs as unknown as AdamWAttrs;
   const { be, k, ptr } = contextOf(backend, WASM_ADAMW_KERNEL);
   const [pOut, mOut, vOut] = [0, 1, 2].map(() => be.makeOutput(p.shape, 'float32'));
   // 1 − b1 and 1 − b2 in double, then rounded to f32 by the call: what tf.scalar(1 - b1) gives.
@@ -433,7 +425,7 @@ export function wasmAdamW(
   m: tf.Tensor,
   v: tf.Tensor,
   g: tf.Tensor,
-  attrs: WasmAdamWAttrs,
+  attrs: AdamWAttrs,
 ): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
   const all = [p, m, v, g];
   if (all.some((t) => t.dtype !== 'float32') || p.size === 0 || !wasmGemmActive()) return null;

@@ -184,6 +184,17 @@ fn main(${BUILTINS}) {
 `;
 }
 
+// The row-block shaders keep 4 rows' scalars in one workgroup array, row r at offset r·stride.
+/** WGSL: the 4 rows' dot products of the vec4s block[r·dv + d] with x, as one vec4. */
+const dots4 = (block: string, x: string) =>
+  `vec4<f32>(${[0, 1, 2, 3].map((r) => `dot(${block}[${r ? `${r} * dv + ` : ''}d], ${x})`).join(', ')})`;
+/** WGSL: stores the 4 lanes of v at arr[r·stride + i]. */
+const store4 = (arr: string, stride: number, i: string, v: string) =>
+  ['x', 'y', 'z', 'w'].map((c, r) => `${arr}[${r * stride} + ${i}] = ${v}.${c};`).join('\n    ');
+/** WGSL: arr[r·stride + i] of the 4 rows as one vec4. */
+const load4 = (arr: string, stride: number, i: string) =>
+  `vec4<f32>(${[0, 1, 2, 3].map((r) => `${arr}[${r * stride} + ${i}]`).join(', ')})`;
+
 // The row-block shaders: workgroup → (b, h, rows i0..i0+3), with ROW's offsets (vec4 units).
 const ROW_BLOCK = /* wgsl */ `
   let blocks = (u.n + 3) / 4;
@@ -306,23 +317,17 @@ fn main(${BUILTINS}) {
     var s = vec4<f32>(0.0);
     for (var d = 0; d < dv; d++) {
       let k = qkv[kb + d];
-      s += vec4<f32>(dot(qs[d], k), dot(qs[dv + d], k), dot(qs[2 * dv + d], k), dot(qs[3 * dv + d], k));
+      s += ${dots4('qs', 'k')};
     }
     s = s * u.scale;
-    sc[j] = s.x;
-    sc[${NS} + j] = s.y;
-    sc[${2 * NS} + j] = s.z;
-    sc[${3 * NS} + j] = s.w;
+    ${store4('sc', NS, 'j', 's')}
     mx = max(mx, s);
   }
   mx = reduce4(mx, t, true);
   var sum = vec4<f32>(0.0);
   for (var j = i32(t); j < u.n; j += 64) {
-    let e = exp(vec4<f32>(sc[j], sc[${NS} + j], sc[${2 * NS} + j], sc[${3 * NS} + j]) - mx);
-    sc[j] = e.x;
-    sc[${NS} + j] = e.y;
-    sc[${2 * NS} + j] = e.z;
-    sc[${3 * NS} + j] = e.w;
+    let e = exp(${load4('sc', NS, 'j')} - mx);
+    ${store4('sc', NS, 'j', 'e')}
     sum += e;
   }
   sum = reduce4(sum, t, false); // its barriers also publish the exp'd scores
@@ -400,14 +405,11 @@ fn main(${BUILTINS}) {
     for (var d = 0; d < dv; d++) {
       let k = qkv[kb + d];
       let v = qkv[vb + d];
-      s += vec4<f32>(dot(qs[d], k), dot(qs[dv + d], k), dot(qs[2 * dv + d], k), dot(qs[3 * dv + d], k));
-      g += vec4<f32>(dot(gs[d], v), dot(gs[dv + d], v), dot(gs[2 * dv + d], v), dot(gs[3 * dv + d], v));
+      s += ${dots4('qs', 'k')};
+      g += ${dots4('gs', 'v')};
     }
     let p = exp(s * u.scale - l);
-    pr[j] = p.x;
-    pr[${NS} + j] = p.y;
-    pr[${2 * NS} + j] = p.z;
-    pr[${3 * NS} + j] = p.w;
+    ${store4('pr', NS, 'j', 'p')}
     di += p * g;
   }
   di = reduce4(di, t, false);
@@ -422,14 +424,11 @@ fn main(${BUILTINS}) {
     var g = vec4<f32>(0.0);
     for (var d = 0; d < dv; d++) {
       let v = qkv[vb + d];
-      g += vec4<f32>(dot(gs[d], v), dot(gs[dv + d], v), dot(gs[2 * dv + d], v), dot(gs[3 * dv + d], v));
+      g += ${dots4('gs', 'v')};
     }
-    let p = vec4<f32>(pr[j], pr[${NS} + j], pr[${2 * NS} + j], pr[${3 * NS} + j]);
+    let p = ${load4('pr', NS, 'j')};
     let ds = p * (g - di);
-    pr[j] = ds.x;
-    pr[${NS} + j] = ds.y;
-    pr[${2 * NS} + j] = ds.z;
-    pr[${3 * NS} + j] = ds.w;
+    ${store4('pr', NS, 'j', 'ds')}
   }
   workgroupBarrier();
   ${blockColumnSums(
@@ -500,19 +499,13 @@ fn main(${BUILTINS}) {
     for (var d = 0; d < dv; d++) {
       let q = qkv[qb + d];
       let o = dout[gb + d];
-      s += vec4<f32>(dot(q, ks[d]), dot(q, ks[dv + d]), dot(q, ks[2 * dv + d]), dot(q, ks[3 * dv + d]));
-      g += vec4<f32>(dot(o, vs[d]), dot(o, vs[dv + d]), dot(o, vs[2 * dv + d]), dot(o, vs[3 * dv + d]));
+      s += ${dots4('ks', 'q')};
+      g += ${dots4('vs', 'o')};
     }
     let p = exp(s * u.scale - lse[lrow + r]);
     let ds = p * (g - dvec[lrow + r]);
-    pm[r] = p.x;
-    pm[${NK} + r] = p.y;
-    pm[${2 * NK} + r] = p.z;
-    pm[${3 * NK} + r] = p.w;
-    dsm[r] = ds.x;
-    dsm[${NK} + r] = ds.y;
-    dsm[${2 * NK} + r] = ds.z;
-    dsm[${3 * NK} + r] = ds.w;
+    ${store4('pm', NK, 'r', 'p')}
+    ${store4('dsm', NK, 'r', 'ds')}
   }
   workgroupBarrier();
   {
