@@ -115,10 +115,12 @@ async function child([method, configName, workers, steps, batchOverride, backend
   );
 }
 
-function measure(cmd, argv, threads) {
-  // OpenBLAS/OpenMP start their own threads whatever torch.set_num_threads says: pin them to `threads`.
+function measure(cmd, argv, threads, blasThreads = threads) {
+  // OpenBLAS/OpenMP start their own threads whatever torch.set_num_threads says: pin them (`blasThreads`
+  // for the BLAS, `threads` for torch's intra-op pool).
   const t = String(threads);
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
+  const b = String(blasThreads);
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: b, OMP_NUM_THREADS: t, MKL_NUM_THREADS: b };
   // Some machines pin OPENBLAS_CORETYPE/L2_SIZE for old OpenBLAS builds; they slow a current one, and the
   // reference should run at its best: unset both for this command only.
   delete env.OPENBLAS_CORETYPE;
@@ -128,7 +130,7 @@ function measure(cmd, argv, threads) {
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
 
-function torchStep(method, configName, threads, steps) {
+function torchStep(method, configName, threads, steps, blasThreads = threads) {
   const { batch, model, vocab } = CONFIGS[configName];
   const argv = [join(repo, 'tools', 'splitmask_step_torch.py'), '--method', method];
   argv.push(
@@ -149,7 +151,30 @@ function torchStep(method, configName, threads, steps) {
   );
   argv.push('--mlp-ratio', String(model.mlpRatio), '--vocab', String(vocab), '--batch', String(batch));
   argv.push('--steps', String(steps), '--threads', String(threads));
-  return measure(PYTHON, argv, threads);
+  return { ...measure(PYTHON, argv, threads, blasThreads), threads, blasThreads };
+}
+
+/**
+ * PyTorch at its best on `cores` cores: torch's intra-op threads and OpenBLAS's threads spin-wait against
+ * each other when both take every core (on 2 vCPUs that is slower than one thread), so "all cores" is the
+ * fastest of (torch = BLAS = cores), (torch = cores, BLAS = 1) and (torch = 1, BLAS = cores) — the
+ * configuration a user tuning PyTorch for this machine would keep. Each variant is in the JSON.
+ */
+function torchBestOnCores(method, configName, cores, steps) {
+  const variants = [
+    [cores, cores],
+    [cores, 1],
+    [1, cores],
+  ].map(([t, b]) => torchStep(method, configName, t, steps, b));
+  const best = variants.reduce((a, v) => (v.imgs_per_s > a.imgs_per_s ? v : a));
+  return {
+    ...best,
+    variants: variants.map((v) => ({
+      threads: v.threads,
+      blasThreads: v.blasThreads,
+      imgsPerSec: v.imgs_per_s,
+    })),
+  };
 }
 
 const PYTHON =
@@ -187,7 +212,11 @@ async function parent() {
       // --torch-same-threads measures PyTorch only at the rows' thread counts (at ViT-S/16 with 128 images
       // a 1-thread PyTorch step alone would take minutes).
       const torch1 = sameThreads ? undefined : torchAt(1);
-      const torchAll = sameThreads ? undefined : torchAt(cores);
+      const torchAll = sameThreads
+        ? undefined
+        : cores > 1 && haveTorch && method !== 'dino'
+          ? torchBestOnCores(method, configName, cores, steps)
+          : torchAt(cores);
       let single;
       for (const workers of workerCounts) {
         const r = measure(
@@ -213,6 +242,12 @@ async function parent() {
         r.ratioToTorchAllCores = torchAll ? r.imgsPerSec / torchAll.imgs_per_s : undefined;
         r.ratioToTorchOneThread = torch1 ? r.imgsPerSec / torch1.imgs_per_s : undefined;
         r.torchAllCoresPeakRssMb = torchAll?.peak_rss_mb;
+        r.torchAllCoresThreads = torchAll && { torch: torchAll.threads, blas: torchAll.blasThreads };
+        r.torchAllCoresVariants = torchAll?.variants;
+        // The PyTorch a user would run here: the faster of its best all-core setting and one thread.
+        const torchBest = torch1 && torchAll ? Math.max(torch1.imgs_per_s, torchAll.imgs_per_s) : undefined;
+        r.torchBestImgsPerSec = torchBest;
+        r.ratioToTorchBest = torchBest ? r.imgsPerSec / torchBest : undefined;
         if (sameThreads) {
           const same = torchAt(workers);
           r.torchSameThreadsImgsPerSec = same?.imgs_per_s;
@@ -223,8 +258,9 @@ async function parent() {
           `${configName.padEnd(7)} ${method.padEnd(9)} workers ${workers}: ${r.imgsPerSec.toFixed(1).padStart(7)} img/s ` +
             `(x${r.scaling.toFixed(2)}), ${r.cpuMsPerImg.toFixed(2)} CPU ms/img, peak RSS ${r.peakRssMb.toFixed(0)} MB` +
             (torchAll
-              ? ` | PyTorch ${cores} threads ${torchAll.imgs_per_s.toFixed(1)} img/s: ratio ${r.ratioToTorchAllCores.toFixed(3)}` +
-                ` | 1 thread ${torch1.imgs_per_s.toFixed(1)}: ratio ${r.ratioToTorchOneThread.toFixed(3)}`
+              ? ` | PyTorch ${cores} cores (torch ${torchAll.threads}, BLAS ${torchAll.blasThreads} threads) ${torchAll.imgs_per_s.toFixed(1)} img/s: ratio ${r.ratioToTorchAllCores.toFixed(3)}` +
+                ` | 1 thread ${torch1.imgs_per_s.toFixed(1)}: ratio ${r.ratioToTorchOneThread.toFixed(3)}` +
+                ` | best ${r.torchBestImgsPerSec.toFixed(1)}: ratio ${r.ratioToTorchBest.toFixed(3)}`
               : '') +
             (r.ratioToTorchSameThreads !== undefined
               ? ` | PyTorch ${workers} threads ${r.torchSameThreadsImgsPerSec.toFixed(1)}: ratio ${r.ratioToTorchSameThreads.toFixed(3)}`
