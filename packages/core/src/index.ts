@@ -47,6 +47,12 @@ export {
   batchedMatMulStrategy,
   batchedMatMulWith,
 } from './ops/batched-matmul';
+export {
+  gatherRows2d,
+  scatterAddRows2d,
+  WASM_GATHER_ROWS_KERNEL,
+  WASM_SCATTER_ADD_ROWS_KERNEL,
+} from './ops/gather-rows';
 export { gelu, geluNaive, geluTanh } from './ops/gelu';
 export type { LayerNormParams } from './ops/layer-norm';
 export { LAYER_NORM_EPS, layerNorm, layerNormNaive } from './ops/layer-norm';

@@ -6,7 +6,7 @@
  * (the plain "ViT used in this paper" setting), so the encoder is the same one SplitMask trains.
  */
 import type { Rng } from '@splitmask/core';
-import { createRng, layerNorm, linear } from '@splitmask/core';
+import { createRng, gatherRows2d, layerNorm, linear } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import {
@@ -94,7 +94,7 @@ export function makeBeitInputs(
     maskWeight: tf.tensor3d(masks.weight, [b, L, 1]),
     targets: tf.tidy(
       () =>
-        tf.reshape(tf.gather(tf.reshape(tokens, [-1]), tf.tensor1d(flat, 'int32')), [
+        tf.reshape(gatherRows2d(tf.reshape(tokens, [-1, 1]) as tf.Tensor2D, tf.tensor1d(flat, 'int32')), [
           b,
           masks.m,
         ]) as tf.Tensor2D,

@@ -13,7 +13,7 @@
  * encoder and decoder each run once. No official code exists; this follows paper.md §1.7.
  */
 import type { LayerNormParams, Rng } from '@splitmask/core';
-import { layerNorm, linear } from '@splitmask/core';
+import { gatherRows2d, layerNorm, linear } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import {
@@ -170,10 +170,10 @@ export function makeSplitMaskInputs(
     missingWeight: tf.tensor3d(weight, [2 * b, L, 1]),
     targets: tf.tidy(
       () =>
-        tf.reshape(tf.gather(tf.reshape(tokens, [-1]), tf.tensor1d(flatMissing, 'int32')), [
-          2 * b,
-          s.m,
-        ]) as tf.Tensor2D,
+        tf.reshape(
+          gatherRows2d(tf.reshape(tokens, [-1, 1]) as tf.Tensor2D, tf.tensor1d(flatMissing, 'int32')),
+          [2 * b, s.m],
+        ) as tf.Tensor2D,
     ),
   };
 }

@@ -2,13 +2,14 @@
  * Token selection by per-image index lists, differentiable on every backend.
  *
  * tfjs's `gather` gradient needs `UnsortedSegmentSum`, which wasm lacks (BACKENDS.md), so these are
- * custom gradients: selection is a batched `gather` forward and a `scatterND` backward, placement the
- * reverse. Both directions are O(B·K·D) copies — cheaper than the one-hot formulation's O(B·K·L·D)
- * batched matmul, which has no wasm fast path — and exact (the test suite checks them against one-hot
- * matmuls on every backend). Indices are not range-checked (that would need a device sync): callers
- * pass indices in [0, L), distinct within a row for `placeTokens`.
+ * custom gradients over core's row ops: selection is a row gather forward and a row scatter-add backward,
+ * placement the reverse. Both directions are O(B·K·D) copies — cheaper than the one-hot formulation's
+ * O(B·K·L·D) batched matmul — and exact (the test suite checks them against one-hot matmuls on every
+ * backend). On wasm core's row ops are heap copies that check their indices (tfjs-wasm's GatherV2 took
+ * ~8 % of a SplitMask step); elsewhere they are tfjs's gather/scatterND, which do not: callers pass
+ * indices in [0, L), distinct within a row for `placeTokens`.
  */
-import { ShapeError } from '@splitmask/core';
+import { gatherRows2d, ShapeError, scatterAddRows2d } from '@splitmask/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 type Fn1 = (x: tf.Tensor) => tf.Tensor;
@@ -33,15 +34,19 @@ function flatIndices(idx: tf.Tensor2D, numTokens: number): tf.Tensor1D {
 function gatherFlat(x: tf.Tensor, idx: tf.Tensor2D, numTokens: number): tf.Tensor {
   const [b, k] = idx.shape;
   const d = x.shape[2] as number;
-  const rows = tf.gather(tf.reshape(x, [b * numTokens, d]), flatIndices(idx, numTokens), 0);
+  const rows = gatherRows2d(tf.reshape(x, [b * numTokens, d]) as tf.Tensor2D, flatIndices(idx, numTokens));
   return tf.reshape(rows, [b, k, d]);
 }
 
 function scatterFlat(x: tf.Tensor, idx: tf.Tensor2D, numTokens: number): tf.Tensor {
   const [b, k] = idx.shape;
   const d = x.shape[2] as number;
-  const at = tf.reshape(flatIndices(idx, numTokens), [b * k, 1]);
-  return tf.reshape(tf.scatterND(at, tf.reshape(x, [b * k, d]), [b * numTokens, d]), [b, numTokens, d]);
+  const rows = scatterAddRows2d(
+    tf.reshape(x, [b * k, d]) as tf.Tensor2D,
+    flatIndices(idx, numTokens),
+    b * numTokens,
+  );
+  return tf.reshape(rows, [b, numTokens, d]);
 }
 
 /**
@@ -88,10 +93,12 @@ export function gatherRows(table: tf.Tensor2D, idx: tf.Tensor2D): tf.Tensor3D {
       `gatherRows: expected table [L, D] and idx [B, K] int32, got [${table.shape}] and [${idx.shape}] ${idx.dtype}`,
     );
   }
-  const shape = table.shape;
+  const [l, d] = table.shape;
+  const [b, k] = idx.shape;
+  const flat = () => tf.reshape(idx, [b * k]) as tf.Tensor1D;
   const f = tf.customGrad(((t: tf.Tensor) => ({
-    value: tf.gather(t, idx, 0),
-    gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.expandDims(idx, 2), dy, shape),
+    value: tf.reshape(gatherRows2d(t as tf.Tensor2D, flat()), [b, k, d]),
+    gradFunc: (dy: tf.Tensor) => scatterAddRows2d(tf.reshape(dy, [b * k, d]) as tf.Tensor2D, flat(), l),
   })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Fn1;
   return tf.tidy(() => f(table) as tf.Tensor3D);
 }
