@@ -68,12 +68,15 @@ export {
   WASM_GELU_GRAD_KERNEL,
   WASM_GELU_KERNEL,
   WASM_GEMM_KERNEL,
+  WASM_LAYER_NORM_GRAD_KERNEL,
+  WASM_LAYER_NORM_KERNEL,
   WASM_MHA_GRAD_KERNEL,
   WASM_MHA_KERNEL,
   WASM_SUM_ROWS_KERNEL,
   wasmGelu,
   wasmGeluGrad,
   wasmGemmActive,
+  wasmLayerNorm,
   wasmSumRows,
 } from './ops/wasm-gemm/wasm-gemm';
 export {

@@ -53,6 +53,29 @@ describeEachBackend(
       },
     );
 
+    // D not a multiple of 4 and D = 1 reach the scalar tails of the wasm kernel (gemm.c layer_norm).
+    test.each([[[5, 7]], [[3, 2, 13]], [[6, 1]], [[1, 64]]])(
+      'odd widths %j: value and gradients equal the naive formulation',
+      async (shape) => {
+        const d = shape[shape.length - 1];
+        const x = tf.randomNormal(shape, 1, 2, 'float32', 11);
+        const w = tf.randomNormal([d], 1, 0.5, 'float32', 12) as tf.Tensor1D;
+        const b = tf.randomNormal([d], 0, 1, 'float32', 13) as tf.Tensor1D;
+        const cot = tf.randomNormal(shape, 0, 1, 'float32', 14);
+        const loss = (fn: typeof layerNorm) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+          tf.sum(tf.mul(fn(xx, { weight: ww as tf.Tensor1D, bias: bb as tf.Tensor1D }), cot));
+        await expectCloseAsync(
+          layerNorm(x, { weight: w, bias: b }),
+          layerNormNaive(x, { weight: w, bias: b }),
+          tol,
+        );
+        const ga = tf.grads(loss(layerNorm))([x, w, b]);
+        const gb = tf.grads(loss(layerNormNaive))([x, w, b]);
+        for (const i of [0, 1, 2]) await expectCloseAsync(ga[i], gb[i], { ...tol, label: `grad ${i}` });
+        expectNoLeak(() => tf.grads(loss(layerNorm))([x, w, b]), 'layerNorm grads (odd width)');
+      },
+    );
+
     test('a constant row normalises to the bias (eps keeps it finite)', async () => {
       const p = { weight: tf.ones([4]) as tf.Tensor1D, bias: tf.tensor1d([1, 2, 3, 4]) };
       await expectCloseAsync(layerNorm(tf.fill([2, 4], 7), p), tf.tensor2d([1, 2, 3, 4, 1, 2, 3, 4], [2, 4]));

@@ -1,10 +1,12 @@
 /**
  * LayerNorm over the last axis with eps 1e-6 (BEiT/timm ViT; tfjs's default would be 1e-3).
  * Composed from primitive ops so every backend has the kernels, with a closed-form custom gradient;
- * on webgpu one WGSL pass forward and one (plus a column reduction) backward (webgpu/rows.ts).
+ * on webgpu one WGSL pass forward and one (plus a column reduction) backward (webgpu/rows.ts), on wasm
+ * one kernel each way in core's wasm module (layer_norm in wasm-gemm/gemm.c).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { sumRowsNoGrad } from './sum-rows';
+import { wasmLayerNorm } from './wasm-gemm/wasm-gemm';
 import { webgpuLayerNorm } from './webgpu/ops';
 
 /** LayerNorm parameters: gamma `weight` [D] and beta `bias` [D] (timm names). */
@@ -67,7 +69,7 @@ const LAYER_NORMS = new Map<number, LnFn>([[LAYER_NORM_EPS, makeLayerNorm(LAYER_
  * @example const h = layerNorm(x, params.norm1);
  */
 export function layerNorm<T extends tf.Tensor>(x: T, p: LayerNormParams, eps = LAYER_NORM_EPS): T {
-  const fused = webgpuLayerNorm(x, p.weight, p.bias, eps);
+  const fused = webgpuLayerNorm(x, p.weight, p.bias, eps) ?? wasmLayerNorm(x, p.weight, p.bias, eps);
   if (fused) return fused;
   let fn = LAYER_NORMS.get(eps);
   if (!fn) {

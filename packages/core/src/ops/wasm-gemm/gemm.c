@@ -370,3 +370,100 @@ void adamw(const float* p, const float* m, const float* v, const float* g, float
     p_out[i] = p[i] * decay + (mi / den) * step_scale;
   }
 }
+
+/*
+ * LayerNorm over the rows of x [R, D]: y = (x − μ)·rstd·w + b with rstd = 1/√(var + eps) (two-pass
+ * mean and variance per row, as the tfjs composition), and its gradient in one pass over the rows:
+ * with g = dy·w and x̂ = (x − μ)·rstd, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)), dw = Σ_rows dy·x̂,
+ * db = Σ_rows dy. The composition is ~10 tfjs kernels forward and ~20 backward per LayerNorm (a third of
+ * a demo-size step's kernels); μ and rstd are recomputed in the backward, so only x is kept.
+ */
+static float row_sum(const float* p, int d) {
+  v128_t s = wasm_f32x4_splat(0.f);
+  int j = 0;
+  for (; j + 4 <= d; j += 4) s = wasm_f32x4_add(s, wasm_v128_load(p + j));
+  float t = wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1) + wasm_f32x4_extract_lane(s, 2) +
+            wasm_f32x4_extract_lane(s, 3);
+  for (; j < d; j++) t += p[j];
+  return t;
+}
+
+/* μ and rstd of one row. */
+static void row_stats(const float* x, int d, float eps, float* mean, float* rstd) {
+  const float mu = row_sum(x, d) / (float)d;
+  const v128_t vmu = wasm_f32x4_splat(mu);
+  v128_t s = wasm_f32x4_splat(0.f);
+  int j = 0;
+  for (; j + 4 <= d; j += 4) {
+    const v128_t c = wasm_f32x4_sub(wasm_v128_load(x + j), vmu);
+    s = wasm_f32x4_add(s, wasm_f32x4_mul(c, c));
+  }
+  float var = wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1) + wasm_f32x4_extract_lane(s, 2) +
+              wasm_f32x4_extract_lane(s, 3);
+  for (; j < d; j++) var += (x[j] - mu) * (x[j] - mu);
+  *mean = mu;
+  *rstd = 1.f / __builtin_sqrtf(var / (float)d + eps);
+}
+
+__attribute__((export_name("layer_norm")))
+void layer_norm(const float* x, const float* w, const float* b, float* y, int rows, int d, float eps) {
+  for (int i = 0; i < rows; i++, x += d, y += d) {
+    float mu, rs;
+    row_stats(x, d, eps, &mu, &rs);
+    const v128_t vmu = wasm_f32x4_splat(mu), vrs = wasm_f32x4_splat(rs);
+    int j = 0;
+    for (; j + 4 <= d; j += 4) {
+      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + j), vmu), vrs);
+      wasm_v128_store(y + j, wasm_f32x4_add(wasm_f32x4_mul(xh, wasm_v128_load(w + j)), wasm_v128_load(b + j)));
+    }
+    for (; j < d; j++) y[j] = (x[j] - mu) * rs * w[j] + b[j];
+  }
+}
+
+/* dw and db are accumulated over the rows (zeroed here); dx [R, D] is written row by row. */
+__attribute__((export_name("layer_norm_grad")))
+void layer_norm_grad(const float* x, const float* w, const float* dy, float* dx, float* dw, float* db, int rows,
+                     int d, float eps) {
+  for (int j = 0; j < d; j++) dw[j] = db[j] = 0.f;
+  for (int i = 0; i < rows; i++, x += d, dy += d, dx += d) {
+    float mu, rs;
+    row_stats(x, d, eps, &mu, &rs);
+    const v128_t vmu = wasm_f32x4_splat(mu), vrs = wasm_f32x4_splat(rs);
+    /* Σ g and Σ g·x̂ of the row; dw, db accumulate on the way. */
+    v128_t sg = wasm_f32x4_splat(0.f), sgx = sg;
+    int j = 0;
+    for (; j + 4 <= d; j += 4) {
+      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + j), vmu), vrs);
+      const v128_t dyj = wasm_v128_load(dy + j);
+      const v128_t g = wasm_f32x4_mul(dyj, wasm_v128_load(w + j));
+      sg = wasm_f32x4_add(sg, g);
+      sgx = wasm_f32x4_add(sgx, wasm_f32x4_mul(g, xh));
+      wasm_v128_store(dw + j, wasm_f32x4_add(wasm_v128_load(dw + j), wasm_f32x4_mul(dyj, xh)));
+      wasm_v128_store(db + j, wasm_f32x4_add(wasm_v128_load(db + j), dyj));
+    }
+    float tg = wasm_f32x4_extract_lane(sg, 0) + wasm_f32x4_extract_lane(sg, 1) + wasm_f32x4_extract_lane(sg, 2) +
+               wasm_f32x4_extract_lane(sg, 3);
+    float tgx = wasm_f32x4_extract_lane(sgx, 0) + wasm_f32x4_extract_lane(sgx, 1) +
+                wasm_f32x4_extract_lane(sgx, 2) + wasm_f32x4_extract_lane(sgx, 3);
+    for (int t = j; t < d; t++) {
+      const float xh = (x[t] - mu) * rs, g = dy[t] * w[t];
+      tg += g;
+      tgx += g * xh;
+      dw[t] += dy[t] * xh;
+      db[t] += dy[t];
+    }
+    const float mg = tg / (float)d, mgx = tgx / (float)d;
+    const v128_t vmg = wasm_f32x4_splat(mg), vmgx = wasm_f32x4_splat(mgx);
+    j = 0;
+    for (; j + 4 <= d; j += 4) {
+      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + j), vmu), vrs);
+      const v128_t g = wasm_f32x4_mul(wasm_v128_load(dy + j), wasm_v128_load(w + j));
+      const v128_t inner = wasm_f32x4_sub(wasm_f32x4_sub(g, vmg), wasm_f32x4_mul(xh, vmgx));
+      wasm_v128_store(dx + j, wasm_f32x4_mul(inner, vrs));
+    }
+    for (; j < d; j++) {
+      const float xh = (x[j] - mu) * rs;
+      dx[j] = (dy[j] * w[j] - mg - xh * mgx) * rs;
+    }
+  }
+}

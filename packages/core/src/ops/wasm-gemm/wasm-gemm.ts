@@ -32,6 +32,10 @@ export const WASM_MHA_GRAD_KERNEL = 'SplitmaskSelfAttentionGrad';
  * (the contract and name of the webgpu kernel, ops/webgpu/kernels.ts).
  */
 export const WASM_ADAMW_KERNEL = 'SplitmaskAdamW';
+/** LayerNorm over the last axis {x [R, D], w [D], b [D]} → y [R, D]; attrs {eps}. */
+export const WASM_LAYER_NORM_KERNEL = 'SplitmaskLayerNorm';
+/** Its gradient {x, w, dy} → [dx [R, D], dw [D], db [D]]; attrs {eps}. */
+export const WASM_LAYER_NORM_GRAD_KERNEL = 'SplitmaskLayerNormGrad';
 
 interface GemmExports {
   gemm(
@@ -49,6 +53,18 @@ interface GemmExports {
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   gelu(x: number, y: number, n: number): void;
   gelu_grad(x: number, dy: number, dx: number, n: number): void;
+  layer_norm(x: number, w: number, b: number, y: number, rows: number, d: number, eps: number): void;
+  layer_norm_grad(
+    x: number,
+    w: number,
+    dy: number,
+    dx: number,
+    dw: number,
+    db: number,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
   mha_work_floats(n: number, dh: number): number;
   adamw(
     p: number,
@@ -220,6 +236,36 @@ function geluGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+function layerNormKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { x, w, b } = inputs as Record<'x' | 'w' | 'b', tf.TensorInfo>;
+  const { be, k, ptr } = contextOf(backend, WASM_LAYER_NORM_KERNEL);
+  const [rows, d] = x.shape; // x [R, D] → y [R, D]
+  const y = be.makeOutput([rows, d], 'float32');
+  k.layer_norm(ptr(x), ptr(w), ptr(b), ptr(y), rows, d, (attrs as { eps: number }).eps);
+  return y;
+}
+
+function layerNormGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { x, w, dy } = inputs as Record<'x' | 'w' | 'dy', tf.TensorInfo>;
+  const { be, k, ptr } = contextOf(backend, WASM_LAYER_NORM_GRAD_KERNEL);
+  const [rows, d] = x.shape;
+  const dx = be.makeOutput([rows, d], 'float32');
+  const dw = be.makeOutput([d], 'float32');
+  const db = be.makeOutput([d], 'float32');
+  k.layer_norm_grad(
+    ptr(x),
+    ptr(w),
+    ptr(dy),
+    ptr(dx),
+    ptr(dw),
+    ptr(db),
+    rows,
+    d,
+    (attrs as { eps: number }).eps,
+  );
+  return [dx, dw, db];
+}
+
 function mhaKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { qkv } = inputs as { qkv: tf.TensorInfo };
   const { numHeads, scale } = attrs as unknown as MhaAttrs;
@@ -283,6 +329,8 @@ function registerKernels(): void {
     [WASM_MHA_KERNEL, mhaKernel],
     [WASM_MHA_GRAD_KERNEL, mhaGradKernel],
     [WASM_ADAMW_KERNEL, adamwKernel],
+    [WASM_LAYER_NORM_KERNEL, layerNormKernel],
+    [WASM_LAYER_NORM_GRAD_KERNEL, layerNormGradKernel],
   ] as const) {
     if (!tf.getKernel(kernelName, 'wasm')) {
       tf.registerKernel({
@@ -435,6 +483,56 @@ export function wasmAdamW(
     tf.Tensor,
     tf.Tensor,
   ];
+}
+
+type LnFn = (x: tf.Tensor, w: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor;
+// One customGrad per eps (tfjs customGrad closes over its attributes).
+const lnOps = new Map<number, LnFn>();
+
+function lnOp(eps: number): LnFn {
+  let op = lnOps.get(eps);
+  if (!op) {
+    const attrs = { eps } as unknown as tf.NamedAttrMap;
+    op = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([x, w]); // μ and rstd are recomputed in the backward: only x is kept
+      const d = x.shape[x.rank - 1];
+      // Reshapes to rows inside the op: a taped tf.reshape would save a copy of its input on wasm.
+      const y = tf.engine().runKernel(WASM_LAYER_NORM_KERNEL, { x: tf.reshape(x, [-1, d]), w, b }, attrs);
+      return {
+        value: tf.reshape(y as tf.Tensor, x.shape),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [xs, ws] = saved;
+          const [dx, dw, db] = tf
+            .engine()
+            .runKernel(
+              WASM_LAYER_NORM_GRAD_KERNEL,
+              { x: tf.reshape(xs, [-1, d]), w: ws, dy: tf.reshape(dy as tf.Tensor, [-1, d]) },
+              attrs,
+            ) as tf.Tensor[];
+          return [tf.reshape(dx, xs.shape), dw, db];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as LnFn;
+    lnOps.set(eps, op);
+  }
+  return op;
+}
+
+/**
+ * LayerNorm over the last axis in one kernel forward and one backward on wasm (layer_norm in gemm.c),
+ * with dw and db summed inside the backward; null elsewhere (the caller composes it).
+ * x: [..., D], w, b: [D] → [..., D]
+ */
+export function wasmLayerNorm<T extends tf.Tensor>(
+  x: T,
+  w: tf.Tensor1D,
+  b: tf.Tensor1D,
+  eps: number,
+): T | null {
+  const d = x.shape[x.rank - 1];
+  const ok = x.rank >= 1 && x.size > 0 && w.size === d && b.size === d;
+  if (!ok || [x, w, b].some((t) => t.dtype !== 'float32') || !wasmGemmActive()) return null;
+  return tf.tidy(() => lnOp(eps)(x, w, b) as T);
 }
 
 // One customGrad per (numHeads, scale): tfjs customGrad closes over its attributes.
