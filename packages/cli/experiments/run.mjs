@@ -7,10 +7,22 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+/** Scripts and modules of this folder that are not experiments (the fashion-mnist.mjs harness's modules). */
+const NOT_EXPERIMENTS = [
+  'run.mjs',
+  'export-split.mjs',
+  'aggregate.mjs',
+  'args.mjs',
+  'baselines.mjs',
+  'data.mjs',
+  'evaluate.mjs',
+  'jobs.mjs',
+  'presets.mjs',
+  'pretrain.mjs',
+  'report.mjs',
+];
 const names = readdirSync(here)
-  .filter(
-    (f) => f.endsWith('.mjs') && !f.endsWith('.test.mjs') && !['run.mjs', 'export-split.mjs'].includes(f),
-  )
+  .filter((f) => f.endsWith('.mjs') && !f.endsWith('.test.mjs') && !NOT_EXPERIMENTS.includes(f))
   .map((f) => f.slice(0, -4));
 const [name, ...argv] = process.argv.slice(2);
 if (!name || !names.includes(name)) {
