@@ -77,6 +77,7 @@ export {
   wasmGeluGrad,
   wasmGemmActive,
   wasmLayerNorm,
+  wasmLayerNormGrad,
   wasmSumRows,
 } from './ops/wasm-gemm/wasm-gemm';
 export {

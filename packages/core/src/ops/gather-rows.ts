@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeError } from '../errors';
-import { wasmGemmActive } from './wasm-gemm/wasm-gemm';
+import { type KernelArgs, registerWasmKernels, wasmGemmActive } from './wasm-gemm/wasm-gemm';
 
 /** tfjs kernel names on the wasm backend. */
 export const WASM_GATHER_ROWS_KERNEL = 'SplitmaskGatherRows';
@@ -21,12 +21,6 @@ interface WasmHeapBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
 }
 
 /** Element offsets (4-byte words) of tensors on the heap; the heap is read after every allocation. */
@@ -86,18 +80,10 @@ function scatterAddRowsKernel({ inputs, backend, attrs }: KernelArgs): tf.Tensor
 }
 
 function ensureRegistered(): void {
-  for (const [kernelName, kernelFunc] of [
+  registerWasmKernels([
     [WASM_GATHER_ROWS_KERNEL, gatherRowsKernel],
     [WASM_SCATTER_ADD_ROWS_KERNEL, scatterAddRowsKernel],
-  ] as const) {
-    if (!tf.getKernel(kernelName, 'wasm')) {
-      tf.registerKernel({
-        kernelName,
-        backendName: 'wasm',
-        kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-      });
-    }
-  }
+  ]);
 }
 
 function checkArgs(fn: string, x: tf.Tensor, idx: tf.Tensor): void {

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { sumRowsNoGrad } from './sum-rows';
-import { wasmLayerNorm } from './wasm-gemm/wasm-gemm';
+import { wasmLayerNorm, wasmLayerNormGrad } from './wasm-gemm/wasm-gemm';
 import { webgpuLayerNorm } from './webgpu/ops';
 
 /** LayerNorm parameters: gamma `weight` [D] and beta `bias` [D] (timm names). */
@@ -41,14 +41,19 @@ function makeLayerNorm(eps: number): LnFn {
   return tf.customGrad(((x: tf.Tensor, w: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     save([x, w]);
     const d = x.shape[x.rank - 1];
-    const [xhat] = normalizeRows(tf.reshape(x, [-1, d]), eps);
+    const rows = tf.reshape(x, [-1, d]) as tf.Tensor2D;
+    // On wasm one kernel each way (gemm.c layer_norm); elsewhere the composition below.
+    const y = wasmLayerNorm(rows, w, b, eps) ?? tf.add(tf.mul(normalizeRows(rows, eps)[0], w), b);
     return {
-      value: tf.reshape(tf.add(tf.mul(xhat, w), b), x.shape),
+      value: tf.reshape(y, x.shape),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [xs, ws] = saved;
-          const [xh, rs] = normalizeRows(tf.reshape(xs, [-1, d]), eps);
+          const x2 = tf.reshape(xs, [-1, d]) as tf.Tensor2D;
           const dy2 = tf.reshape(dy as tf.Tensor, [-1, d]) as tf.Tensor2D;
+          const fused = wasmLayerNormGrad(x2, ws as tf.Tensor1D, dy2, eps);
+          if (fused) return [tf.reshape(fused[0], xs.shape), fused[1], fused[2]];
+          const [xh, rs] = normalizeRows(x2, eps);
           const g = tf.mul(dy2, ws);
           const inner = tf.sub(tf.sub(g, tf.mean(g, 1, true)), tf.mul(xh, tf.mean(tf.mul(g, xh), 1, true)));
           // Column sums as ones-row matmuls (sum-rows.ts: 100x faster than tf.sum(·, 0) on wasm).
@@ -69,7 +74,7 @@ const LAYER_NORMS = new Map<number, LnFn>([[LAYER_NORM_EPS, makeLayerNorm(LAYER_
  * @example const h = layerNorm(x, params.norm1);
  */
 export function layerNorm<T extends tf.Tensor>(x: T, p: LayerNormParams, eps = LAYER_NORM_EPS): T {
-  const fused = webgpuLayerNorm(x, p.weight, p.bias, eps) ?? wasmLayerNorm(x, p.weight, p.bias, eps);
+  const fused = webgpuLayerNorm(x, p.weight, p.bias, eps);
   if (fused) return fused;
   let fn = LAYER_NORMS.get(eps);
   if (!fn) {

@@ -162,7 +162,7 @@ function decodeBase64(s: string): Uint8Array {
 }
 
 /** What every kernel function of ours gets from tfjs. */
-interface KernelArgs {
+export interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
   attrs?: tf.NamedAttrMap;
@@ -320,8 +320,23 @@ function adamwKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   return [pOut, mOut, vOut];
 }
 
+/** Registers kernels of ours for the wasm backend once (a second copy of core in an app finds them there). */
+export function registerWasmKernels(
+  kernels: readonly (readonly [string, (args: KernelArgs) => unknown])[],
+): void {
+  for (const [kernelName, kernelFunc] of kernels) {
+    if (!tf.getKernel(kernelName, 'wasm')) {
+      tf.registerKernel({
+        kernelName,
+        backendName: 'wasm',
+        kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+      });
+    }
+  }
+}
+
 function registerKernels(): void {
-  for (const [kernelName, kernelFunc] of [
+  registerWasmKernels([
     [WASM_GEMM_KERNEL, gemmKernel],
     [WASM_SUM_ROWS_KERNEL, sumRowsKernel],
     [WASM_GELU_KERNEL, geluKernel],
@@ -331,15 +346,7 @@ function registerKernels(): void {
     [WASM_ADAMW_KERNEL, adamwKernel],
     [WASM_LAYER_NORM_KERNEL, layerNormKernel],
     [WASM_LAYER_NORM_GRAD_KERNEL, layerNormGradKernel],
-  ] as const) {
-    if (!tf.getKernel(kernelName, 'wasm')) {
-      tf.registerKernel({
-        kernelName,
-        backendName: 'wasm',
-        kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-      });
-    }
-  }
+  ]);
 }
 
 /** tfjs-wasm's memory when ours can link to it: a private (non-shared) one; a threaded build's is shared. */
@@ -485,54 +492,40 @@ export function wasmAdamW(
   ];
 }
 
-type LnFn = (x: tf.Tensor, w: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor;
-// One customGrad per eps (tfjs customGrad closes over its attributes).
-const lnOps = new Map<number, LnFn>();
-
-function lnOp(eps: number): LnFn {
-  let op = lnOps.get(eps);
-  if (!op) {
-    const attrs = { eps } as unknown as tf.NamedAttrMap;
-    op = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-      save([x, w]); // μ and rstd are recomputed in the backward: only x is kept
-      const d = x.shape[x.rank - 1];
-      // Reshapes to rows inside the op: a taped tf.reshape would save a copy of its input on wasm.
-      const y = tf.engine().runKernel(WASM_LAYER_NORM_KERNEL, { x: tf.reshape(x, [-1, d]), w, b }, attrs);
-      return {
-        value: tf.reshape(y as tf.Tensor, x.shape),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-          const [xs, ws] = saved;
-          const [dx, dw, db] = tf
-            .engine()
-            .runKernel(
-              WASM_LAYER_NORM_GRAD_KERNEL,
-              { x: tf.reshape(xs, [-1, d]), w: ws, dy: tf.reshape(dy as tf.Tensor, [-1, d]) },
-              attrs,
-            ) as tf.Tensor[];
-          return [tf.reshape(dx, xs.shape), dw, db];
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as LnFn;
-    lnOps.set(eps, op);
-  }
-  return op;
-}
+const lnUsable = (ts: tf.Tensor[], rows: tf.Tensor2D, d: number) =>
+  ts.every((t) => t.dtype === 'float32') && rows.size > 0 && ts[1].size === d && wasmGemmActive();
 
 /**
- * LayerNorm over the last axis in one kernel forward and one backward on wasm (layer_norm in gemm.c),
- * with dw and db summed inside the backward; null elsewhere (the caller composes it).
- * x: [..., D], w, b: [D] → [..., D]
+ * LayerNorm of the rows of x in one pass on wasm (layer_norm in gemm.c); null elsewhere, and the caller
+ * composes it. No gradient of its own (see `wasmLayerNormGrad`; layer-norm.ts wraps both).
+ * x: [R, D], w, b: [D] → [R, D]
  */
-export function wasmLayerNorm<T extends tf.Tensor>(
-  x: T,
+export function wasmLayerNorm(
+  x: tf.Tensor2D,
   w: tf.Tensor1D,
   b: tf.Tensor1D,
   eps: number,
-): T | null {
-  const d = x.shape[x.rank - 1];
-  const ok = x.rank >= 1 && x.size > 0 && w.size === d && b.size === d;
-  if (!ok || [x, w, b].some((t) => t.dtype !== 'float32') || !wasmGemmActive()) return null;
-  return tf.tidy(() => lnOp(eps)(x, w, b) as T);
+): tf.Tensor2D | null {
+  if (!lnUsable([x, w, b], x, x.shape[1]) || b.size !== x.shape[1]) return null;
+  return tf
+    .engine()
+    .runKernel(WASM_LAYER_NORM_KERNEL, { x, w, b }, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
+
+/**
+ * The LayerNorm gradient in one pass over the rows on wasm (μ and rstd recomputed from x; dw, db summed in
+ * the same pass); null elsewhere. x, dy: [R, D], w: [D] → [dx [R, D], dw [D], db [D]]
+ */
+export function wasmLayerNormGrad(
+  x: tf.Tensor2D,
+  w: tf.Tensor1D,
+  dy: tf.Tensor2D,
+  eps: number,
+): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] | null {
+  if (!lnUsable([x, w, dy], x, x.shape[1]) || !tf.util.arraysEqual(x.shape, dy.shape)) return null;
+  return tf.engine().runKernel(WASM_LAYER_NORM_GRAD_KERNEL, { x, w, dy }, {
+    eps,
+  } as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
 }
 
 // One customGrad per (numHeads, scale): tfjs customGrad closes over its attributes.
