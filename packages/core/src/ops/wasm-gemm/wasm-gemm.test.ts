@@ -17,6 +17,8 @@ import {
   wasmGelu,
   wasmGeluGrad,
   wasmGemmActive,
+  wasmLayerNorm,
+  wasmLayerNormGrad,
   wasmSumRows,
 } from './wasm-gemm';
 
@@ -408,5 +410,93 @@ describe('wasm AdamW kernel', () => {
     expect(wasmAdamW(tf.ones([9]), tf.ones([9]), tf.ones([9]), tf.ones([9]), attrs)).toBeNull();
     await useBackend('wasm');
     tf.dispose([p, p1, m1, v1]);
+  });
+});
+
+describe('wasm LayerNorm kernels', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+  // float64 host reference of y = x̂·w + b and of (dx, dw, db) for the loss Σ y·dy
+  function reference(
+    x: Float32Array,
+    w: Float32Array,
+    b: Float32Array,
+    dy: Float32Array,
+    d: number,
+    eps: number,
+  ) {
+    const rows = x.length / d;
+    const y = new Float64Array(x.length);
+    const dx = new Float64Array(x.length);
+    const dw = new Float64Array(d);
+    const db = new Float64Array(d);
+    for (let r = 0; r < rows; r++) {
+      const o = r * d;
+      let mu = 0;
+      for (let j = 0; j < d; j++) mu += x[o + j] / d;
+      let v = 0;
+      for (let j = 0; j < d; j++) v += (x[o + j] - mu) ** 2 / d;
+      const rs = 1 / Math.sqrt(v + eps);
+      let mg = 0;
+      let mgx = 0;
+      for (let j = 0; j < d; j++) {
+        const xh = (x[o + j] - mu) * rs;
+        y[o + j] = xh * w[j] + b[j];
+        mg += (dy[o + j] * w[j]) / d;
+        mgx += (dy[o + j] * w[j] * xh) / d;
+        dw[j] += dy[o + j] * xh;
+        db[j] += dy[o + j];
+      }
+      for (let j = 0; j < d; j++) {
+        const xh = (x[o + j] - mu) * rs;
+        dx[o + j] = (dy[o + j] * w[j] - mg - xh * mgx) * rs;
+      }
+    }
+    return { y, dx, dw, db };
+  }
+  const worst = (got: ArrayLike<number>, want: ArrayLike<number>) =>
+    Array.from(want).reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v) / (1 + Math.abs(v))), 0);
+
+  for (const [r, d] of [
+    [1, 1],
+    [5, 7],
+    [33, 64],
+    [260, 192],
+  ]) {
+    test(`[${r}, ${d}]: value and (dx, dw, db) within 1e-4 of a float64 reference, no leaks`, () => {
+      const x = tf.randomNormal([r, d], 2, 3, 'float32', 21) as tf.Tensor2D;
+      const w = tf.randomNormal([d], 1, 0.5, 'float32', 22) as tf.Tensor1D;
+      const b = tf.randomNormal([d], 0, 1, 'float32', 23) as tf.Tensor1D;
+      const dy = tf.randomNormal([r, d], 0, 1, 'float32', 24) as tf.Tensor2D;
+      const ref = reference(
+        x.dataSync() as Float32Array,
+        w.dataSync() as Float32Array,
+        b.dataSync() as Float32Array,
+        dy.dataSync() as Float32Array,
+        d,
+        1e-6,
+      );
+      const y = wasmLayerNorm(x, w, b, 1e-6) as tf.Tensor2D;
+      const g = wasmLayerNormGrad(x, w, dy, 1e-6) as tf.Tensor[];
+      expect(worst(y.dataSync(), ref.y)).toBeLessThan(1e-4);
+      expect(worst(g[0].dataSync(), ref.dx)).toBeLessThan(1e-4);
+      expect(worst(g[1].dataSync(), ref.dw)).toBeLessThan(1e-4 * r);
+      expect(worst(g[2].dataSync(), ref.db)).toBeLessThan(1e-4 * r);
+      expectNoLeak(() => wasmLayerNorm(x, w, b, 1e-6) as tf.Tensor, 'wasmLayerNorm');
+      expectNoLeak(() => wasmLayerNormGrad(x, w, dy, 1e-6) as tf.Tensor[], 'wasmLayerNormGrad');
+      tf.dispose([x, w, b, dy, y, ...g]);
+    });
+  }
+
+  test('null for shapes it does not take (the caller composes instead)', () => {
+    const x = tf.zeros([2, 4]) as tf.Tensor2D;
+    expect(wasmLayerNorm(x, tf.ones([3]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1e-6)).toBeNull();
+    expect(
+      wasmLayerNormGrad(x, tf.ones([4]) as tf.Tensor1D, tf.zeros([2, 3]) as tf.Tensor2D, 1e-6),
+    ).toBeNull();
   });
 });
