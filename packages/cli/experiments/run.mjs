@@ -20,6 +20,7 @@ const NOT_EXPERIMENTS = [
   'presets.mjs',
   'pretrain.mjs',
   'report.mjs',
+  'replace-arm.mjs',
 ];
 const names = readdirSync(here)
   .filter((f) => f.endsWith('.mjs') && !f.endsWith('.test.mjs') && !NOT_EXPERIMENTS.includes(f))
