@@ -23,31 +23,33 @@ describe.skipIf(!built)('finetune on worker threads', () => {
     await useBackend('wasm');
   });
 
+  const train = textures(48, 1);
+  const test_ = textures(32, 2);
+  const run = async (workers: number, patchDropRate = 0) => {
+    const enc = initVitParams(encCfg, createRng(0));
+    const res = await finetune(
+      enc,
+      encCfg,
+      train,
+      {
+        numClasses: 4,
+        epochs: 3,
+        batchSize: 12,
+        lr: 3e-3,
+        seed: 5,
+        patchDropRate,
+        parallel: workers > 1 ? workerThreads(workers, { backend: 'wasm' }) : undefined,
+        methodModule: moduleUrl.href,
+      },
+      test_,
+    );
+    tf.dispose(Object.values(enc as object).flat(4) as tf.Tensor[]);
+    const out = { losses: res.history.map((h) => h.loss), top1: res.history.at(-1)?.eval?.top1 };
+    res.dispose();
+    return out;
+  };
+
   test('2 workers match this thread (loss per epoch, accuracy) and are deterministic', async () => {
-    const train = textures(48, 1);
-    const test_ = textures(32, 2);
-    const run = async (workers: number) => {
-      const enc = initVitParams(encCfg, createRng(0));
-      const res = await finetune(
-        enc,
-        encCfg,
-        train,
-        {
-          numClasses: 4,
-          epochs: 3,
-          batchSize: 12,
-          lr: 3e-3,
-          seed: 5,
-          parallel: workers > 1 ? workerThreads(workers, { backend: 'wasm' }) : undefined,
-          methodModule: moduleUrl.href,
-        },
-        test_,
-      );
-      tf.dispose(Object.values(enc as object).flat(4) as tf.Tensor[]);
-      const out = { losses: res.history.map((h) => h.loss), top1: res.history.at(-1)?.eval?.top1 };
-      res.dispose();
-      return out;
-    };
     const one = await run(1);
     const two = await run(2);
     two.losses.forEach((l, i) => {
@@ -55,5 +57,15 @@ describe.skipIf(!built)('finetune on worker threads', () => {
     });
     expect(two.top1).toBeCloseTo(one.top1 ?? Number.NaN, 6);
     expect((await run(2)).losses).toEqual(two.losses);
+  }, 300_000);
+
+  test('with PatchDropout, 2 workers keep the same tokens per global row as this thread', async () => {
+    const one = await run(1, 0.5);
+    const two = await run(2, 0.5);
+    two.losses.forEach((l, i) => {
+      expect(l).toBeCloseTo(one.losses[i], 4);
+    });
+    expect(two.top1).toBeCloseTo(one.top1 ?? Number.NaN, 6);
+    expect(one.losses).not.toEqual((await run(1)).losses); // the option reaches the workers' loss
   }, 300_000);
 });

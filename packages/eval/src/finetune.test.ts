@@ -167,5 +167,8 @@ describeEachBackend('finetune', () => {
       /train set label 3 is 3, outside \[0, 3\)/,
     );
     await expect(finetune(enc, encCfg, { ...data, count: 9 }, { numClasses: 4 })).rejects.toThrow(/count=9/);
+    await expect(finetune(enc, encCfg, data, { numClasses: 4, patchDropRate: 1 })).rejects.toThrow(
+      /patchDropRate must be in \[0, 1\), got 1/,
+    );
   });
 });

@@ -63,6 +63,11 @@ export interface FinetuneOptions {
   dropPath?: number;
   /** Random horizontal flips (default true). */
   hflip?: boolean;
+  /**
+   * PatchDropout: fraction of patch tokens each training image drops (default 0 = none; evaluation always
+   * sees every patch). Lets an encoder pretrained on token subsets (SplitMask, MAE) fine-tune on subsets.
+   */
+  patchDropRate?: number;
   normalization?: Normalization;
   seed?: number;
   /** Test set evaluated after every `evalEvery` epochs (and the last). */
@@ -157,6 +162,8 @@ export function finetuneLoss(
     training?: boolean;
     /** Global rows of this batch for drop-path masks (a data-parallel shard). */
     dropPathRows?: { total: number; rows: Int32Array };
+    /** Patch indices to keep per image [B, K] (PatchDropout); all patches when absent. */
+    visible?: tf.Tensor2D;
   },
 ): tf.Scalar {
   return tf.tidy(() => {
@@ -164,6 +171,7 @@ export function finetuneLoss(
       training: o.training ?? true,
       seed: o.seed,
       dropPathRows: o.dropPathRows,
+      visible: o.visible,
     });
     return targets.rank === 2
       ? softTargetCrossEntropy(logits, targets as tf.Tensor2D)
@@ -187,6 +195,7 @@ function resolve(o: FinetuneOptions) {
     switchProb: 0.5,
     dropPath: 0.1,
     hflip: true,
+    patchDropRate: 0,
     seed: 0,
     evalEvery: 1,
     ...o,
@@ -199,6 +208,8 @@ function resolve(o: FinetuneOptions) {
   if (!(r.labelSmoothing >= 0 && r.labelSmoothing < 1))
     bad.push(`labelSmoothing must be in [0, 1), got ${r.labelSmoothing}`);
   if (!(r.dropPath >= 0 && r.dropPath < 1)) bad.push(`dropPath must be in [0, 1), got ${r.dropPath}`);
+  if (!(r.patchDropRate >= 0 && r.patchDropRate < 1))
+    bad.push(`patchDropRate must be in [0, 1), got ${r.patchDropRate}`);
   if (bad.length) throw new InvalidArgumentError(`finetune: ${bad.join('; ')}`);
   return r;
 }
@@ -365,6 +376,7 @@ export async function finetune(
     },
     normalization: o.normalization,
     seed: o.seed,
+    patchDropRate: o.patchDropRate,
   };
   const method = createSupervisedMethod(methodOptions, role, init);
   disposeParams(init);

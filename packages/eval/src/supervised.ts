@@ -32,6 +32,8 @@ export interface SupervisedMethodOptions {
   mixup: MixupOptions;
   normalization?: Normalization;
   seed: number;
+  /** Fraction of patch tokens dropped per training image (PatchDropout); 0 or absent = all tokens. */
+  patchDropRate?: number;
 }
 
 interface SupervisedInputs {
@@ -39,6 +41,29 @@ interface SupervisedInputs {
   targets: tf.Tensor2D;
   seed: number;
   rows: { total: number; rows: Int32Array };
+  /** Kept patch indices [size, K] when patch dropout is on. */
+  visible?: tf.Tensor2D;
+}
+
+/**
+ * PatchDropout (Liu et al. 2022; timm's `patch_drop_rate`): each training image keeps a random subset of
+ * K = round(L·(1 − rate)) patches (at least 1), drawn per *global* row from `rng` so a data-parallel shard
+ * keeps the same tokens as one worker would. Indices sorted ascending (timm's `ordered=True`; the set, not
+ * the order, matters with absolute position embeddings). → Int32Array [rows·K], K.
+ */
+export function samplePatchKeep(
+  rng: ReturnType<typeof createRng>,
+  rows: number,
+  numPatches: number,
+  rate: number,
+): { indices: Int32Array; keep: number } {
+  const keep = Math.max(1, Math.round(numPatches * (1 - rate)));
+  const indices = new Int32Array(rows * keep);
+  for (let r = 0; r < rows; r++) {
+    const kept = rng.split(r).permutation(numPatches).subarray(0, keep).sort();
+    indices.set(kept, r * keep);
+  }
+  return { indices, keep };
 }
 
 /** A classifier with the same parameter names as `initClassifierParams` gives (a worker's placeholder). */
@@ -79,6 +104,7 @@ export function createSupervisedMethod(
   });
   const rng = createRng(o.seed);
   const { imageSize: s, numClasses } = cfg;
+  const numPatches = (s / cfg.patchSize) ** 2;
   const norm = o.normalization;
   return {
     name: 'supervised',
@@ -101,17 +127,33 @@ export function createSupervisedMethod(
       const sample = sampleMixup(rng.split(1).split(ctx.dataIndex), o.mixup, s, s);
       const mixed = applyMixup(x, y, numClasses, sample, o.labelSmoothing);
       const rows = Int32Array.from({ length: size }, (_, i) => lo + i);
+      let visible: tf.Tensor2D | undefined;
+      if (o.patchDropRate) {
+        // drawn for all `total` rows, this shard keeps its own: independent of the worker count
+        const { indices, keep } = samplePatchKeep(
+          rng.split(5).split(ctx.dataIndex),
+          total,
+          numPatches,
+          o.patchDropRate,
+        );
+        visible = tf.tensor2d(indices.subarray(lo * keep, (lo + size) * keep), [size, keep], 'int32');
+      }
       return {
         images: tf.slice(mixed.images, [lo, 0, 0, 0], [size, -1, -1, -1]),
         targets: tf.slice(mixed.targets, [lo, 0], [size, -1]),
         seed: (o.seed * 7919 + ctx.dataIndex) % 2147483647,
         rows: { total, rows },
+        ...(visible && { visible }),
       };
     },
     loss(inputs, ctx) {
       const x = inputs as SupervisedInputs;
       const { size, total } = ctx.collective.shard;
-      const ce = finetuneLoss(tree, x.images, x.targets, cfg, { seed: x.seed, dropPathRows: x.rows });
+      const ce = finetuneLoss(tree, x.images, x.targets, cfg, {
+        seed: x.seed,
+        dropPathRows: x.rows,
+        visible: x.visible,
+      });
       return { total: tf.mul(ce, size / total) as tf.Scalar };
     },
     update(grads, step) {
