@@ -125,8 +125,14 @@ describeEachBackend('finetune', () => {
   test('deterministic under a seed (with mixup/cutmix, drop-path, flips), different across seeds', async () => {
     const enc = initVitParams(encCfg, createRng(0));
     const train = textures(16, 5);
-    const run = async (seed: number) => {
-      const res = await finetune(enc, encCfg, train, { numClasses: 4, epochs: 2, batchSize: 8, seed });
+    const run = async (seed: number, extra: { cropPadding?: number; patchDropRate?: number } = {}) => {
+      const res = await finetune(enc, encCfg, train, {
+        numClasses: 4,
+        epochs: 2,
+        batchSize: 8,
+        seed,
+        ...extra,
+      });
       const head = res.params.head as NonNullable<typeof res.params.head>;
       const w = Array.from(await head.weight.data());
       res.dispose();
@@ -135,7 +141,13 @@ describeEachBackend('finetune', () => {
     const a = await run(1);
     expect(await run(1)).toEqual(a);
     expect((await run(2)).w).not.toEqual(a.w);
-  }, 60_000);
+    // random crops and PatchDropout: deterministic too, and they change the training
+    for (const extra of [{ cropPadding: 2 }, { patchDropRate: 0.5 }]) {
+      const b = await run(1, extra);
+      expect(await run(1, extra)).toEqual(b);
+      expect(b.w).not.toEqual(a.w);
+    }
+  }, 120_000);
 
   test('no leaks: finetune + dispose, evaluateClassifier, finetuneLoss, initClassifierParams', async () => {
     const enc = initVitParams(encCfg, createRng(0));
@@ -167,6 +179,12 @@ describeEachBackend('finetune', () => {
       /train set label 3 is 3, outside \[0, 3\)/,
     );
     await expect(finetune(enc, encCfg, { ...data, count: 9 }, { numClasses: 4 })).rejects.toThrow(/count=9/);
+    await expect(finetune(enc, encCfg, data, { numClasses: 4, cropPadding: 16 })).rejects.toThrow(
+      /cropPadding 16 must be below the image size 16/,
+    );
+    await expect(finetune(enc, encCfg, data, { numClasses: 4, cropPadding: 1.5 })).rejects.toThrow(
+      /cropPadding must be a non-negative integer/,
+    );
     await expect(finetune(enc, encCfg, data, { numClasses: 4, patchDropRate: 1 })).rejects.toThrow(
       /patchDropRate must be in \[0, 1\), got 1/,
     );

@@ -22,6 +22,7 @@ import { labelSmoothingCrossEntropy, softTargetCrossEntropy } from '@splitmask/l
 import { createSession, type ImageSource, type Parallelism } from '@splitmask/splitmask';
 import { initVitParams, resolveVitConfig, type VitConfig, type VitParams, vitClassify } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
+import { gatherAugmented } from './augment';
 import type { Normalization } from './features';
 import { type ClassificationMetrics, metricsFromLogits } from './metrics';
 import { createSupervisedMethod, type SupervisedMethodOptions } from './supervised';
@@ -63,6 +64,11 @@ export interface FinetuneOptions {
   dropPath?: number;
   /** Random horizontal flips (default true). */
   hflip?: boolean;
+  /**
+   * Random translation: torchvision's `RandomCrop(S, padding=cropPadding)` with zero fill, before the
+   * flip (default 0 = off; 2–4 px is the usual small-image setting).
+   */
+  cropPadding?: number;
   /**
    * PatchDropout: fraction of patch tokens each training image drops (default 0 = none; evaluation always
    * sees every patch). Lets an encoder pretrained on token subsets (SplitMask, MAE) fine-tune on subsets.
@@ -196,6 +202,7 @@ function resolve(o: FinetuneOptions) {
     dropPath: 0.1,
     hflip: true,
     patchDropRate: 0,
+    cropPadding: 0,
     seed: 0,
     evalEvery: 1,
     ...o,
@@ -208,34 +215,12 @@ function resolve(o: FinetuneOptions) {
   if (!(r.labelSmoothing >= 0 && r.labelSmoothing < 1))
     bad.push(`labelSmoothing must be in [0, 1), got ${r.labelSmoothing}`);
   if (!(r.dropPath >= 0 && r.dropPath < 1)) bad.push(`dropPath must be in [0, 1), got ${r.dropPath}`);
+  if (!(Number.isInteger(r.cropPadding) && r.cropPadding >= 0))
+    bad.push(`cropPadding must be a non-negative integer number of pixels, got ${r.cropPadding}`);
   if (!(r.patchDropRate >= 0 && r.patchDropRate < 1))
     bad.push(`patchDropRate must be in [0, 1), got ${r.patchDropRate}`);
   if (bad.length) throw new InvalidArgumentError(`finetune: ${bad.join('; ')}`);
   return r;
-}
-
-/** Copies images `idx` into one batch, flipping horizontally where `flip[j]`. */
-function gatherBatch(
-  data: LabeledImages,
-  idx: ArrayLike<number>,
-  s: number,
-  c: number,
-  flip?: boolean[],
-): Float32Array {
-  const per = s * s * c;
-  const out = new Float32Array(idx.length * per);
-  for (let j = 0; j < idx.length; j++) {
-    const src = data.pixels.subarray((idx[j] as number) * per, ((idx[j] as number) + 1) * per);
-    if (!flip?.[j]) {
-      out.set(src, j * per);
-      continue;
-    }
-    for (let y = 0; y < s; y++)
-      for (let x = 0; x < s; x++)
-        for (let ch = 0; ch < c; ch++)
-          out[j * per + (y * s + x) * c + ch] = src[(y * s + (s - 1 - x)) * c + ch] as number;
-  }
-  return out;
 }
 
 function normalize(x: tf.Tensor4D, norm?: Normalization): tf.Tensor4D {
@@ -290,13 +275,16 @@ export async function evaluateClassifier(
   }
 }
 
-/** The labelled training images as a loop source: epoch permutations, horizontal flips, labels. */
+/**
+ * The labelled training images as a loop source: epoch permutations, random crops (shifts) and horizontal
+ * flips (separate streams, so turning one on leaves the other's draws unchanged), labels.
+ */
 function labeledSource(
   train: LabeledImages,
   cfg: VitConfig,
   bs: number,
   stepsPerEpoch: number,
-  o: { seed: number; hflip: boolean },
+  o: { seed: number; hflip: boolean; cropPadding: number },
 ): ImageSource {
   const rng = createRng(o.seed);
   const { imageSize: s, inChans: c } = cfg;
@@ -315,8 +303,14 @@ function labeledSource(
     batch(index) {
       const idx = rowsOf(index);
       const frng = rng.split(2).split(index);
-      const flip = o.hflip ? Array.from(idx, () => frng.random() < 0.5) : undefined;
-      return gatherBatch(train, idx, s, c, flip);
+      const crng = rng.split(4).split(index);
+      const p = o.cropPadding;
+      const augment = Array.from(idx, () => ({
+        flip: o.hflip && frng.random() < 0.5,
+        dy: p ? crng.int(2 * p + 1) - p : 0,
+        dx: p ? crng.int(2 * p + 1) - p : 0,
+      }));
+      return gatherAugmented(train.pixels, idx, s, c, augment);
     },
     labels: (index) => Int32Array.from(rowsOf(index), (i) => train.labels[i] as number),
   };
@@ -351,6 +345,10 @@ export async function finetune(
   try {
     checkData(train, cfg, o.numClasses, 'train set');
     if (test) checkData(test, cfg, o.numClasses, 'test set');
+    if (o.cropPadding >= cfg.imageSize)
+      throw new InvalidArgumentError(
+        `finetune: cropPadding ${o.cropPadding} must be below the image size ${cfg.imageSize}`,
+      );
   } catch (e) {
     disposeParams(init);
     throw e;
