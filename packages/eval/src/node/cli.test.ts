@@ -53,6 +53,10 @@ test('numbers are parsed strictly: no hex, no exponent in integers, no trailing 
 
 test('validateEvalConfig lists every unknown or mistyped field', () => {
   expect(validateEvalConfig({ knn: { k: 5 }, vit: 'mu', finetune: { hflip: false } })).toBeTruthy();
+  expect(validateEvalConfig({ finetune: { cropPadding: 2, patchDropRate: 0.5 } })).toBeTruthy();
+  expect(() => validateEvalConfig({ finetune: { cropPadding: '2' } }, 'e.json')).toThrow(
+    /finetune.cropPadding has the wrong type/,
+  );
   expect(() =>
     validateEvalConfig(
       { knnn: 1, pool: 'max', linear: { lr: '1', optimizer: 'adam', foo: 1 }, finetune: [] },

@@ -193,6 +193,8 @@ const CONFIG_KEYS: Record<string, readonly string[] | 'any'> = {
     'switchProb',
     'dropPath',
     'hflip',
+    'cropPadding',
+    'patchDropRate',
     'evalEvery',
   ],
 };
