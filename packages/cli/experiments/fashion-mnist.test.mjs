@@ -177,3 +177,51 @@ describe('--seeds: mean ± std over seeds', () => {
     expect(md).toMatch(/\d+\.\d\d ± 0\.71/); // two seeds one point apart: std 1/sqrt(2)
   });
 });
+
+describe('merge-arms: one preset report from runs made in pieces', async () => {
+  const { checkArm, mergeArms } = await import('./merge-arms.mjs');
+  const { PRESETS } = await import('./presets.mjs');
+  const long = PRESETS.long;
+  const standard = PRESETS.standard;
+  const arm = (finetunes) => ({
+    knn: { top1: 1 },
+    finetunes: Object.fromEntries(Object.entries(finetunes).map(([f, top1]) => [f, { top1 }])),
+  });
+
+  test('an arm is checked in the settings it reads, and only in the fractions it ran', () => {
+    // standard's scratch 1 % / 10 % runs are long's (same recipe, same epochs); its 100 % run is not
+    expect(() => checkArm('scratch', standard, long, ['0.01', '0.1'], 'p')).not.toThrow();
+    expect(() => checkArm('scratch', standard, long, ['1'], 'p')).toThrow(
+      /scratch ran 1 at 30 epochs, the preset says 75/,
+    );
+    // SplitMask reads the pretraining schedule: a standard-preset encoder is not a long one
+    expect(() => checkArm('splitmask', standard, long, [], 'p')).toThrow(/pretrain/);
+    // pixels do not read it
+    expect(() => checkArm('pixels', standard, long, [], 'p')).not.toThrow();
+  });
+
+  test('a fraction a later part also ran comes from the later part; arms can be picked per part', () => {
+    const stdDoc = {
+      config: standard,
+      seed: 0,
+      results: { scratch: arm({ 0.01: 40, 0.1: 70, 1: 85 }), beit: arm({}) },
+    };
+    const longScratch = { ...standard.scratch, fractions: [[1, 75]] };
+    const s75 = {
+      config: { ...standard, scratch: longScratch },
+      seed: 0,
+      results: { scratch: arm({ 1: 88 }) },
+    };
+    const merged = mergeArms([{ doc: stdDoc, arms: ['scratch'] }, { doc: s75 }], 'long').get(0);
+    expect(Object.keys(merged)).toEqual(['scratch']);
+    expect(Object.fromEntries(Object.entries(merged.scratch.finetunes).map(([f, v]) => [f, v.top1]))).toEqual(
+      {
+        1: 88,
+        0.01: 40,
+        0.1: 70,
+      },
+    );
+    // without the later part, the 30-epoch 100 % run is refused
+    expect(() => mergeArms([{ doc: stdDoc, arms: ['scratch'] }], 'long')).toThrow(/30 epochs/);
+  });
+});

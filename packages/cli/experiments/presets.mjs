@@ -41,6 +41,74 @@ const SMALL_DATA_RECIPE = {
   hflip: true,
 };
 
+/** The headline preset (see its note). */
+const STANDARD = {
+  note: 'the headline table: 9,000 train images (1,000 more held out for validation), SplitMask (random halves, InfoNCE weight 0.3)/BEiT/DINO pretrained ~12 epochs with a k-NN monitor, the small-data fine-tuning recipe, a supervised-from-scratch arm and raw-pixel baselines; about 2.3 h on 2 CPU cores for 3 seeds, estimated from the per-arm times measured in docs/results/fashion-mnist-standard.md (DINO not yet measured)',
+  trainImages: 10000,
+  testImages: 2000,
+  valImages: 1000,
+  pretrain: {
+    model: { ...MODEL, embedDim: 64, depth: 4, numHeads: 4 },
+    tokenizer: { kind: 'kmeans', vocabSize: 128, seed: 0, fitImages: 2048, fitIterations: 10 },
+    // Random halves and InfoNCE weight 0.3, chosen on the validation split (docs/results/ssl-sweep.md):
+    // on a 7x7 grid a 50 % block mask leaves each branch one or two big regions (k-NN 73.2 -> 76.5).
+    masking: { mode: 'random', visibleFraction: 0.5 },
+    optim: { lr: 2e-3, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 100, clipGrad: 3 },
+    train: {
+      batchSize: 64,
+      accumSteps: 1,
+      steps: 1700,
+      logEvery: 100,
+      checkpointEvery: 0,
+      keepCheckpoints: 1,
+    },
+    loss: { nceWeight: 0.3 },
+  },
+  pretrainMonitorEvery: 425,
+  methods: 'pixels,scratch,beit,splitmask,dino',
+  dino: DINO_SHORT,
+  knn: { k: 20, temperature: 0.07 },
+  linear: { epochs: 50, batchSize: 256, lr: 4e-3, weightDecay: 1e-4 },
+  pixels: { Cs: [0.01, 0.1, 1] },
+  finetune: {
+    ...SMALL_DATA_RECIPE,
+    layerDecay: 0.75,
+    fractions: [
+      [0.01, 100],
+      [0.1, 40],
+      [1, 15],
+    ],
+  },
+  scratch: {
+    ...SMALL_DATA_RECIPE,
+    fractions: [
+      [0.01, 300],
+      [0.1, 100],
+      [1, 30],
+    ],
+  },
+};
+
+/**
+ * `long`: the standard preset with 5x the pretraining (8,500 steps x 64 images = 60 epochs of the 9,000
+ * training images, warmup 400 steps, k-NN monitor every 850) — docs/results/fashion-mnist-long.md. The
+ * from-scratch arm gets the same total budget at 100 % labels: 75 epochs = 675k images, as many as 60
+ * epochs of pretraining plus 15 of fine-tuning (1 % / 10 % keep the standard epochs: their validation
+ * curves are flat long before, on 90 / 900 images).
+ */
+const LONG = {
+  note: 'the standard preset with 5x the pretraining (60 epochs, 8,500 steps) and a same-budget from-scratch arm (75 epochs at 100 % labels): ~50-80 min of SplitMask pretraining per seed on one wasm core; for several cores or a GPU',
+  pretrain: { optim: { warmupSteps: 400 }, train: { steps: 8500, logEvery: 500 } },
+  pretrainMonitorEvery: 850,
+  scratch: {
+    fractions: [
+      [0.01, 300],
+      [0.1, 100],
+      [1, 75],
+    ],
+  },
+};
+
 /**
  * Presets. trainImages/testImages: class-balanced subsets of the splits (0 = all). pretrain: the
  * splitmask PretrainConfigInput fields shared by BEiT and SplitMask (method set per run). finetune:
@@ -126,52 +194,8 @@ export const PRESETS = {
     pixels: { Cs: [1] },
     methods: 'pixels,random,beit,splitmask,dino',
   },
-  standard: {
-    note: 'the headline table: 9,000 train images (1,000 more held out for validation), SplitMask (random halves, InfoNCE weight 0.3)/BEiT/DINO pretrained ~12 epochs with a k-NN monitor, the small-data fine-tuning recipe, a supervised-from-scratch arm and raw-pixel baselines; about 2.3 h on 2 CPU cores for 3 seeds, estimated from the per-arm times measured in docs/results/fashion-mnist-standard.md (DINO not yet measured)',
-    trainImages: 10000,
-    testImages: 2000,
-    valImages: 1000,
-    pretrain: {
-      model: { ...MODEL, embedDim: 64, depth: 4, numHeads: 4 },
-      tokenizer: { kind: 'kmeans', vocabSize: 128, seed: 0, fitImages: 2048, fitIterations: 10 },
-      // Random halves and InfoNCE weight 0.3, chosen on the validation split (docs/results/ssl-sweep.md):
-      // on a 7x7 grid a 50 % block mask leaves each branch one or two big regions (k-NN 73.2 -> 76.5).
-      masking: { mode: 'random', visibleFraction: 0.5 },
-      optim: { lr: 2e-3, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 100, clipGrad: 3 },
-      train: {
-        batchSize: 64,
-        accumSteps: 1,
-        steps: 1700,
-        logEvery: 100,
-        checkpointEvery: 0,
-        keepCheckpoints: 1,
-      },
-      loss: { nceWeight: 0.3 },
-    },
-    pretrainMonitorEvery: 425,
-    methods: 'pixels,scratch,beit,splitmask,dino',
-    dino: DINO_SHORT,
-    knn: { k: 20, temperature: 0.07 },
-    linear: { epochs: 50, batchSize: 256, lr: 4e-3, weightDecay: 1e-4 },
-    pixels: { Cs: [0.01, 0.1, 1] },
-    finetune: {
-      ...SMALL_DATA_RECIPE,
-      layerDecay: 0.75,
-      fractions: [
-        [0.01, 100],
-        [0.1, 40],
-        [1, 15],
-      ],
-    },
-    scratch: {
-      ...SMALL_DATA_RECIPE,
-      fractions: [
-        [0.01, 300],
-        [0.1, 100],
-        [1, 30],
-      ],
-    },
-  },
+  standard: STANDARD,
+  long: deepMerge(STANDARD, LONG),
   full: {
     note: 'all 60k/10k images, ViT-Ti-like width, long schedules: for a GPU backend',
     trainImages: 0,
