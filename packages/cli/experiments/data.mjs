@@ -3,16 +3,38 @@
  * class-balanced subsets and the fixed validation split held out of the train images.
  */
 import { join } from 'node:path';
+import { resize } from '@splitmask/datasets';
 import { imageFolder, loadFashionMnist, loadMnist } from '@splitmask/datasets/node';
 import { classBalancedSubset } from '@splitmask/eval';
 
 /** The classes of Fashion-MNIST and MNIST; every evaluation of the harness assumes 10. */
 export const NUM_CLASSES = 10;
 
-async function loadSplit(data, split) {
+/**
+ * A split of the data: the embedded datasets, or `<folder>/<split>` with one subfolder per class, decoded
+ * to the preset's channels (grey: Pillow's luma of RGB).
+ */
+async function loadSplit(data, split, channels) {
   if (data === 'fashion-mnist') return loadFashionMnist({ split });
   if (data === 'mnist') return loadMnist({ split });
-  return imageFolder(join(data, split));
+  return imageFolder(join(data, split), { channels });
+}
+
+/**
+ * An image at the preset's size: as it is when it fits, else its centred square resized to size × size
+ * (torchvision's `Resize(size)` + `CenterCrop(size)` on a square, Pillow-exact bilinear with antialiasing),
+ * so a folder of any image size runs under a preset unchanged.
+ */
+function fitImage(image, size) {
+  if (image.width === size && image.height === size) return image;
+  const side = Math.min(image.width, image.height);
+  const box = {
+    top: Math.floor((image.height - side) / 2),
+    left: Math.floor((image.width - side) / 2),
+    height: side,
+    width: side,
+  };
+  return resize(image, size, size, 'bilinear', box);
 }
 
 /** The seed of the train/validation split: fixed, so every --seed is validated on the same images. */
@@ -23,10 +45,10 @@ async function readImages(ds, idx, labels, size, channels) {
   const per = size * size * channels;
   const u8 = new Uint8Array(idx.length * per);
   for (let j = 0; j < idx.length; j++) {
-    const { image } = await ds.get(idx[j]);
-    if (image.width !== size || image.height !== size || image.channels !== channels)
+    const image = fitImage((await ds.get(idx[j])).image, size);
+    if (image.channels !== channels)
       throw new Error(
-        `image ${idx[j]} is ${image.width}x${image.height}x${image.channels}; this script expects ${size}x${size}x${channels}`,
+        `image ${idx[j]} has ${image.channels} channels; this preset's model expects ${channels}`,
       );
     u8.set(image.data, j * per);
   }
@@ -42,8 +64,9 @@ async function readImages(ds, idx, labels, size, channels) {
  * validation split of `valCount` of them held out (seed VAL_SPLIT_SEED): → { train, val? }.
  */
 async function loadImages(ds, count, size, channels, valCount = 0) {
-  const labels = new Int32Array(ds.length);
-  for (let i = 0; i < ds.length; i++) labels[i] = (await ds.get(i)).label;
+  // an image folder knows its labels from the paths; the embedded sets from their label files
+  const labels = ds.labels ?? new Int32Array(ds.length);
+  if (!ds.labels) for (let i = 0; i < ds.length; i++) labels[i] = (await ds.get(i)).label;
   const idx =
     count && count < ds.length
       ? classBalancedSubset(labels, count / ds.length, 12345)
@@ -65,7 +88,7 @@ async function loadImages(ds, count, size, channels, valCount = 0) {
  */
 export async function loadSplitImages(data, preset) {
   const m = preset.pretrain.model;
-  const trainDs = await loadSplit(data, 'train');
+  const trainDs = await loadSplit(data, 'train', m.inChans);
   const { train, val } = await loadImages(
     trainDs,
     preset.trainImages,
@@ -74,7 +97,7 @@ export async function loadSplitImages(data, preset) {
     preset.valImages ?? 0,
   );
   const { train: test } = await loadImages(
-    await loadSplit(data, 'test'),
+    await loadSplit(data, 'test', m.inChans),
     preset.testImages,
     m.imageSize,
     m.inChans,
