@@ -53,8 +53,9 @@ export function aggregateSeeds(docs, { name, command, wallSeconds, partial = fal
     const rs = all.filter(Boolean); // partial: each arm over the seeds that ran it (its n says how many)
     const r0 = rs[0];
     const finetunes = {};
-    for (const f of Object.keys(r0.finetunes)) {
-      const fs = rs.map((r) => r.finetunes[f]);
+    for (const f of new Set(rs.flatMap((r) => Object.keys(r.finetunes ?? {})))) {
+      // partial: a fraction over the seeds that ran it (merge-arms: e.g. a same-budget run of two seeds)
+      const fs = rs.map((r) => r.finetunes?.[f]).filter(Boolean);
       finetunes[f] = {
         ...fs[0],
         ...meanStd(fs),
