@@ -169,7 +169,9 @@ describe('kill -9, then resume', () => {
             const w = watch(ckdir, (_ev, name) => {
               if (String(name).includes('.tmp-') && p.child.exitCode === null) {
                 killedNow = p.child.kill('SIGKILL');
-                inWrite = readdirSync(ckdir).some((n) => n.includes(`.tmp-${p.child.pid}`));
+                // the checkpoints folder appears with the first write; a kill before it is a kill outside a write
+                inWrite =
+                  existsSync(ckdir) && readdirSync(ckdir).some((n) => n.includes(`.tmp-${p.child.pid}`));
                 clearTimeout(t);
                 w.close();
                 resolve();
@@ -189,7 +191,8 @@ describe('kill -9, then resume', () => {
           });
         } else if (ready && p.child.exitCode === null) {
           await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
-          inWrite = readdirSync(ckdir).some((n) => n.includes(`.tmp-${p.child.pid}`));
+          // the checkpoints folder appears with the first write; a kill before it is a kill outside a write
+          inWrite = existsSync(ckdir) && readdirSync(ckdir).some((n) => n.includes(`.tmp-${p.child.pid}`));
           killedNow = p.child.kill('SIGKILL');
         }
         if (killedNow) {
