@@ -3,7 +3,7 @@
  * class-balanced subsets and the fixed validation split held out of the train images.
  */
 import { join } from 'node:path';
-import { resize } from '@splitmask/datasets';
+import { centerCrop, resizeShorterSide } from '@splitmask/datasets';
 import { imageFolder, loadFashionMnist, loadMnist } from '@splitmask/datasets/node';
 import { classBalancedSubset } from '@splitmask/eval';
 
@@ -21,20 +21,12 @@ async function loadSplit(data, split, channels) {
 }
 
 /**
- * An image at the preset's size: as it is when it fits, else its centred square resized to size × size
- * (torchvision's `Resize(size)` + `CenterCrop(size)` on a square, Pillow-exact bilinear with antialiasing),
- * so a folder of any image size runs under a preset unchanged.
+ * An image at the preset's size, as the CLI and @splitmask/eval's features prepare a folder's images:
+ * torchvision's `Resize(size)` + `CenterCrop(size)` (bicubic), so a folder of any image size runs under a
+ * preset unchanged; images already at the size pass through.
  */
 function fitImage(image, size) {
-  if (image.width === size && image.height === size) return image;
-  const side = Math.min(image.width, image.height);
-  const box = {
-    top: Math.floor((image.height - side) / 2),
-    left: Math.floor((image.width - side) / 2),
-    height: side,
-    width: side,
-  };
-  return resize(image, size, size, 'bilinear', box);
+  return centerCrop(resizeShorterSide(image, size, 'bicubic'), size);
 }
 
 /** The seed of the train/validation split: fixed, so every --seed is validated on the same images. */

@@ -7,6 +7,7 @@
 //   node packages/cli/experiments/merge-arms.mjs <preset> <name> <out> <notes.json> <results.json>[:arm,arm]...
 // A part's arms default to all of them; a label fraction that a later part also ran is taken from the later.
 import { readFileSync } from 'node:fs';
+import { canonicalJson as canon } from '@splitmask/splitmask';
 import { combineResults, writeReport } from './fashion-mnist.mjs';
 import { PRESETS } from './presets.mjs';
 
@@ -21,18 +22,8 @@ const READS = {
 };
 const SPLIT = ['trainImages', 'testImages', 'valImages'];
 
+const withoutFractions = ({ fractions: _, ...rest } = {}) => rest;
 const pick = (o, path) => path.split('.').reduce((x, k) => x?.[k], o);
-/** JSON with sorted keys, so field order does not matter. */
-const canon = (v) =>
-  JSON.stringify(v, (_, x) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(
-          Object.keys(x)
-            .sort()
-            .map((k) => [k, x[k]]),
-        )
-      : x,
-  );
 
 /**
  * Throws unless `config` agrees with `preset` in what `arm` reads; for the fine-tuning recipes only the
@@ -49,8 +40,8 @@ export function checkArm(arm, config, preset, fractionsRun, where) {
       for (const f of fractionsRun)
         if (ea[f] !== eb[f])
           throw new Error(`${where}: ${arm} ran ${f} at ${ea[f]} epochs, the preset says ${eb[f]}`);
-      a = { ...a, fractions: undefined };
-      b = { ...b, fractions: undefined };
+      a = withoutFractions(a);
+      b = withoutFractions(b);
     }
     if (canon(a) !== canon(b))
       throw new Error(`${where}: ${arm} ran with ${path} ${canon(a)}, the preset has ${canon(b)}`);

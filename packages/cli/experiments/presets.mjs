@@ -100,13 +100,8 @@ const LONG = {
   note: 'the standard preset with 5x the pretraining (60 epochs, 8,500 steps) and a same-budget from-scratch arm (75 epochs at 100 % labels): ~50-80 min of SplitMask pretraining per seed on one wasm core; for several cores or a GPU',
   pretrain: { optim: { warmupSteps: 400 }, train: { steps: 8500, logEvery: 500 } },
   pretrainMonitorEvery: 850,
-  scratch: {
-    fractions: [
-      [0.01, 300],
-      [0.1, 100],
-      [1, 75],
-    ],
-  },
+  // 1 % / 10 %: the standard epochs by construction; 100 %: the same-budget 75
+  scratch: { fractions: [...STANDARD.scratch.fractions.filter(([f]) => f !== 1), [1, 75]] },
 };
 
 /**

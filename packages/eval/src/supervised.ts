@@ -12,7 +12,7 @@
  */
 import { cosineSchedule, createRng, flattenParams, type Schedule, toVariables } from '@splitmask/core';
 import type { StepContext, TrainMethod } from '@splitmask/splitmask';
-import { initVitParams, resolveVitConfig, type VitConfig, type VitParams } from '@splitmask/vit';
+import { initVitParams, resolveVitConfig, type VitConfig, type VitParams, vitDims } from '@splitmask/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Normalization } from './features';
 import { createFinetuneOptimizer, finetuneLoss, initClassifierParams } from './finetune';
@@ -104,7 +104,7 @@ export function createSupervisedMethod(
   });
   const rng = createRng(o.seed);
   const { imageSize: s, numClasses } = cfg;
-  const numPatches = (s / cfg.patchSize) ** 2;
+  const { numPatches } = vitDims(cfg);
   const norm = o.normalization;
   return {
     name: 'supervised',
